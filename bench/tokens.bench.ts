@@ -1,0 +1,177 @@
+/**
+ * Access-token bench (part of `npm run bench`, or alone: `node --import tsx bench/tokens.bench.ts`):
+ * for each kind of token — random, signed (RS256), custom (HS256) and an external OpenID provider's
+ * (oidc-provider, in Keycloak's place) — the token endpoint's throughput and the cost of validating
+ * the token on a proxied request, against the same request on a public operation (no token looked at).
+ * Loopback only; Twitcher from dist/; everything stopped at the end.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProvider } from '../test/helpers/oidc-provider.js';
+import { freePort, type Managed, Supervisor, waitForHTTP } from './lib/processes.js';
+import { runWrk, type WrkResult } from './lib/wrk.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const DURATION = Number.parseInt(process.env['BENCH_TOKEN_DURATION'] ?? '4', 10);
+const CONNECTIONS = 32;
+const PASSWORD = 'bench-token-admin-password';
+const ADMIN = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
+
+interface KindResult {
+  kind: string;
+  tokensPerSec?: number;
+  tokenP99Ms?: number;
+  publicOp: WrkResult;
+  withToken: WrkResult;
+  /** Microseconds of Twitcher wall time added per request by validating the token (1/rate difference at equal load). */
+  addedUsPerRequest: number;
+}
+
+async function main(): Promise<void> {
+  const sup = new Supervisor();
+  const dir = mkdtempSync(join(tmpdir(), 'twitcher-token-bench-'));
+  const results: KindResult[] = [];
+  const provider = await startProvider();
+  const stop = async () => {
+    await sup.stopAll();
+    await provider.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  try {
+    const sinkPort = await freePort();
+    const sink = sup.start('upstream', process.execPath, [
+      '--import',
+      'tsx',
+      join(ROOT, 'bench/lib/sink-server.ts'),
+      String(sinkPort),
+    ]);
+    await waitForHTTP(`http://127.0.0.1:${sinkPort}/`, sink, 10_000);
+
+    const kinds: [string, Record<string, string>][] = [
+      ['random', { TWITCHER_TOKEN_TYPE: 'random' }],
+      ['signed', { TWITCHER_TOKEN_TYPE: 'signed', TWITCHER_TOKEN_KEY_DIR: join(dir, 'keys') }],
+      [
+        'custom',
+        { TWITCHER_TOKEN_TYPE: 'custom', TWITCHER_TOKEN_SECRET: 'a-bench-secret-of-at-least-32-chars!!' },
+      ],
+      [
+        'external',
+        {
+          TWITCHER_TOKEN_TYPE: 'keycloak',
+          TWITCHER_TOKEN_TRUSTED_ISSUERS: JSON.stringify([{ issuer: provider.issuer, audience: 'twitcher' }]),
+        },
+      ],
+    ];
+    for (const [kind, env] of kinds) {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const tw: Managed = sup.start(
+        'twitcher',
+        process.execPath,
+        [join(ROOT, 'dist/bin/twitcher.js'), 'serve'],
+        {
+          PATH: process.env['PATH'] ?? '',
+          TWITCHER_PORT: String(port),
+          TWITCHER_DATABASE_URL: `sqlite:${join(dir, `${kind}.sqlite`)}`,
+          TWITCHER_ADMIN_PASSWORD: PASSWORD,
+          TWITCHER_LOG_LEVEL: 'warn',
+          ...env,
+        },
+      );
+      await waitForHTTP(`${base}/health`, tw, 15_000);
+      const json = { authorization: ADMIN, 'content-type': 'application/json' };
+      await fetch(`${base}/services`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ name: 'wps', url: `http://127.0.0.1:${sinkPort}/wps`, auth: 'token' }),
+      });
+      const client = (await (
+        await fetch(`${base}/clients`, { method: 'POST', headers: json, body: '{}' })
+      ).json()) as {
+        client_id: string;
+        client_secret: string;
+      };
+      const basic = `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`;
+      let token: string;
+      let tokensPerSec: number | undefined;
+      let tokenP99Ms: number | undefined;
+      if (kind === 'external') {
+        token = await provider.token();
+      } else {
+        const script = join(dir, `${kind}.lua`);
+        writeFileSync(
+          script,
+          `wrk.method = "POST"\nwrk.body = "grant_type=client_credentials&scope=compute"\n` +
+            `wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\nwrk.headers["Authorization"] = "${basic}"\n`,
+        );
+        const issued = await runWrk(sup, {
+          url: `${base}/oauth/token`,
+          threads: 1,
+          connections: CONNECTIONS,
+          durationSec: DURATION,
+          script,
+        });
+        tokensPerSec = issued.requestsPerSec;
+        tokenP99Ms = issued.p99Ms;
+        const res = await fetch(`${base}/oauth/token`, {
+          method: 'POST',
+          headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials&scope=compute',
+        });
+        token = ((await res.json()) as { access_token: string }).access_token;
+      }
+      const url = `${base}/ows/proxy/wps`;
+      const publicOp = await runWrk(sup, {
+        url: `${url}?service=WPS&request=GetCapabilities`,
+        threads: 1,
+        connections: CONNECTIONS,
+        durationSec: DURATION,
+      });
+      const withToken = await runWrk(sup, {
+        url: `${url}?service=WPS&request=Execute&version=1.0.0&identifier=hello`,
+        threads: 1,
+        connections: CONNECTIONS,
+        durationSec: DURATION,
+        headers: [`Authorization: Bearer ${token}`],
+      });
+      if (withToken.non2xx > 0)
+        throw new Error(`${kind}: ${withToken.non2xx} requests with the token were refused`);
+      const added = 1e6 / withToken.requestsPerSec - 1e6 / publicOp.requestsPerSec;
+      results.push({
+        kind,
+        ...(tokensPerSec !== undefined && { tokensPerSec, tokenP99Ms }),
+        publicOp,
+        withToken,
+        addedUsPerRequest: added,
+      });
+      process.stderr.write(`token bench: ${kind} done\n`);
+      tw.proc.kill('SIGTERM');
+      await tw.exited;
+    }
+  } finally {
+    await stop();
+  }
+
+  const f = (n: number | undefined, d = 0) => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(d));
+  const lines = [
+    '### Access tokens',
+    '',
+    `wrk -t1 -c${CONNECTIONS} -d${DURATION}s; token endpoint: client credentials with HTTP Basic on SQLite (goal ≥ 2,000 tokens/s for random tokens).`,
+    'Validation cost: the same proxied request on a token service, as a public operation (no token looked at) and as Execute with the token.',
+    '',
+    '| Kind | tokens/s | token p99 ms | public op req/s | with token req/s | validation cost µs/req (at -c32) |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...results.map(
+      (r) =>
+        `| ${r.kind} | ${f(r.tokensPerSec)} | ${f(r.tokenP99Ms, 2)} | ${f(r.publicOp.requestsPerSec)} | ${f(r.withToken.requestsPerSec)} | ${f(r.addedUsPerRequest, 1)} |`,
+    ),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`token bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,261 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TwitcherError } from '../errors.js';
+import {
+  clientNotFound,
+  createClient,
+  parseScopes,
+  parseTokenData,
+  toClientJSON,
+  updateClient,
+} from '../oauth/clients.js';
+import { introspection } from '../oauth/oauth-routes.js';
+import { grantScopes } from '../oauth/token-endpoint.js';
+import type { TokenService } from '../oauth/token-service-types.js';
+import type { ClientRepository } from '../store/types.js';
+import { objectBody, rejectUnknownFields } from './json-body.js';
+import { problemSchema } from './service-schemas.js';
+
+interface Options {
+  clients: ClientRepository;
+  tokens: TokenService;
+  requireAdmin: (request: FastifyRequest) => Promise<void>;
+}
+
+const security = [{ basicAuth: [] }];
+const tags = ['clients'];
+const clientSchema = {
+  type: 'object',
+  properties: {
+    client_id: { type: 'string' },
+    name: { type: 'string' },
+    redirect_uri: { type: 'string' },
+    scopes: { type: 'array', items: { type: 'string', enum: ['compute', 'register'] } },
+    data: { type: 'object', additionalProperties: { type: 'string' } },
+    created_at: { type: 'string', format: 'date-time' },
+  },
+} as const;
+const clientInput = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string' },
+    redirect_uri: { type: 'string' },
+    scopes: { type: 'array', items: { type: 'string', enum: ['compute', 'register'] }, default: ['compute'] },
+    data: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: 'Key/value data passed with its tokens to upstreams registered with passTokenData',
+    },
+  },
+} as const;
+const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } as const;
+const noValidation = () => () => true;
+const errors = { 401: problemSchema, 404: problemSchema, 422: problemSchema };
+
+/** Admin API of OAuth2 clients and tokens (administrator only). */
+export async function clientsRoutes(
+  app: FastifyInstance,
+  { clients, tokens, requireAdmin }: Options,
+): Promise<void> {
+  app.addHook('preHandler', requireAdmin);
+
+  app.get(
+    '/clients',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'List the OAuth2 clients',
+        response: { 200: { type: 'array', items: clientSchema } },
+      },
+    },
+    async () => (await clients.list()).map(toClientJSON),
+  );
+
+  app.post(
+    '/clients',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Register a client; the secret is in this answer only',
+        body: clientInput,
+        response: {
+          201: {
+            ...clientSchema,
+            properties: { ...clientSchema.properties, client_secret: { type: 'string' } },
+          },
+          ...errors,
+        },
+      },
+      validatorCompiler: noValidation,
+    },
+    async (request, reply) => {
+      const body = objectBody(request.body);
+      rejectUnknownFields(body, ['name', 'redirect_uri', 'scopes', 'data']);
+      const { client, secret } = await createClient(clients, body);
+      return reply
+        .code(201)
+        .header('Location', `/clients/${client.clientId}`)
+        .header('cache-control', 'no-store')
+        .send({ ...toClientJSON(client), client_secret: secret });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/clients/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Get a client',
+        params: idParam,
+        response: { 200: clientSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const client = await clients.get(request.params.id);
+      if (!client) throw clientNotFound(request.params.id);
+      return toClientJSON(client);
+    },
+  );
+
+  app.patch<{ Params: { id: string } }>(
+    '/clients/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Change a client (name, redirect_uri, scopes, data)',
+        params: idParam,
+        body: clientInput,
+      },
+      validatorCompiler: noValidation,
+    },
+    async (request) => {
+      const body = objectBody(request.body);
+      rejectUnknownFields(body, ['name', 'redirect_uri', 'scopes', 'data']);
+      return toClientJSON(await updateClient(clients, request.params.id, body));
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/clients/:id',
+    { schema: { tags, security, summary: 'Delete a client and its random tokens', params: idParam } },
+    async (request, reply) => {
+      if (!(await clients.delete(request.params.id))) throw clientNotFound(request.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/clients/:id/tokens',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Issue a token for a client, with extra data (merged over the client data)',
+        params: idParam,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            scope: {
+              type: 'string',
+              description: 'Space-separated; default: the client scopes but register',
+            },
+            data: { type: 'object', additionalProperties: { type: 'string' } },
+          },
+        },
+      },
+      validatorCompiler: noValidation,
+    },
+    async (request, reply) => {
+      const body = request.body === undefined ? {} : objectBody(request.body);
+      rejectUnknownFields(body, ['scope', 'data']);
+      const client = await clients.get(request.params.id);
+      if (!client) throw clientNotFound(request.params.id);
+      const fieldErrors: { field: string; message: string }[] = [];
+      const data = parseTokenData(body['data'], 'data', fieldErrors);
+      if (body['scope'] !== undefined) parseScopes(body['scope'], 'scope', fieldErrors);
+      if (fieldErrors.length > 0) {
+        throw new TwitcherError('validation_failed', {
+          description: fieldErrors.map((e) => `${e.field} ${e.message}`).join('; '),
+          fields: fieldErrors,
+        });
+      }
+      if (tokens.issuing === undefined) {
+        throw new TwitcherError('invalid_request', {
+          description: 'This Twitcher issues no tokens (token.type keycloak).',
+        });
+      }
+      const scopes = grantScopes(client, typeof body['scope'] === 'string' ? body['scope'] : undefined);
+      const issued = await tokens.issue(client, scopes, data);
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({
+          access_token: issued.accessToken,
+          token_type: 'Bearer',
+          expires_in: issued.expiresIn,
+          scope: issued.scopes.join(' '),
+        });
+    },
+  );
+
+  const tokenBody = {
+    type: 'object',
+    required: ['token'],
+    additionalProperties: false,
+    properties: { token: { type: 'string' } },
+  } as const;
+  const readToken = (body: unknown): string => {
+    const b = objectBody(body);
+    rejectUnknownFields(b, ['token']);
+    if (typeof b['token'] !== 'string' || b['token'] === '') {
+      throw new TwitcherError('validation_failed', {
+        description: 'token is required',
+        fields: [{ field: 'token', message: 'is required' }],
+      });
+    }
+    return b['token'];
+  };
+
+  app.post(
+    '/tokens/revoke',
+    {
+      schema: {
+        tags: ['tokens'],
+        security,
+        summary: 'Revoke any token Twitcher issued (refused at once)',
+        body: tokenBody,
+      },
+      validatorCompiler: noValidation,
+    },
+    async (request, reply) => {
+      const revoked = await tokens.revoke(readToken(request.body));
+      if (!revoked)
+        throw new TwitcherError('not_found', {
+          description: 'That is not a valid token issued by Twitcher.',
+        });
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/tokens/introspect',
+    {
+      schema: {
+        tags: ['tokens'],
+        security,
+        summary: 'What a token grants (RFC 7662 shape)',
+        body: tokenBody,
+      },
+      validatorCompiler: noValidation,
+    },
+    async (request) => {
+      const info = await tokens.verify(readToken(request.body)).catch(() => undefined);
+      return info ? introspection(info) : { active: false };
+    },
+  );
+}

@@ -1,0 +1,63 @@
+import { AUTH_MODES, SERVICE_TYPES } from '../registry/service.js';
+
+/** JSON schemas of the services API: they drive the OpenAPI document; bodies are checked by parseServiceInput. */
+export const serviceJSONSchema = {
+  type: 'object',
+  required: ['name', 'url', 'type', 'purl', 'auth', 'public', 'verify', 'passTokenData'],
+  properties: {
+    name: {
+      type: 'string',
+      description: 'Unique name: lower case letters, digits and _ (2 to 40).',
+      example: 'emu',
+    },
+    url: { type: 'string', format: 'uri', example: 'http://127.0.0.1:5000/wps' },
+    type: { type: 'string', enum: [...SERVICE_TYPES] },
+    purl: { type: 'string', description: 'Public URL used in rewritten documents instead of the proxy URL.' },
+    auth: { type: 'string', enum: [...AUTH_MODES] },
+    public: { type: 'boolean', description: 'Derived: true exactly when auth is public.' },
+    verify: { type: 'boolean', description: "Verify the upstream's TLS certificate." },
+    passTokenData: {
+      type: 'boolean',
+      description: 'Pass the data carried by access tokens to this upstream as request headers.',
+    },
+  },
+} as const;
+
+export const serviceInputSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: {
+      type: 'string',
+      description: 'Sanitised (lower case, other characters become _); generated when omitted.',
+    },
+    url: {
+      type: 'string',
+      format: 'uri',
+      description: 'Absolute http(s) URL of the upstream, no credentials.',
+    },
+    type: { type: 'string', enum: [...SERVICE_TYPES], default: 'wps', description: 'Case-insensitive.' },
+    purl: { type: 'string', default: '' },
+    auth: { type: 'string', enum: [...AUTH_MODES], default: 'token' },
+    public: { type: 'boolean', description: 'Accepted for compatibility; must agree with auth.' },
+    verify: { type: 'boolean', default: true },
+    passTokenData: { type: 'boolean', default: false, description: 'Opt in to receive token data headers.' },
+  },
+} as const;
+
+export const problemSchema = {
+  type: 'object',
+  description: 'RFC 9457 problem details',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: { type: 'string', description: 'Stable error code' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+} as const;

@@ -1,0 +1,113 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TwitcherError } from '../errors.js';
+import type { UserRepository } from '../store/types.js';
+import { changePassword, createUser, toUserJSON, userNotFound } from '../users/users.js';
+import { objectBody } from './json-body.js';
+import { problemSchema } from './service-schemas.js';
+
+interface Options {
+  users: UserRepository;
+  adminUsername: string;
+  requireAdmin: (request: FastifyRequest) => Promise<void>;
+}
+
+const tags = ['users'];
+const security = [{ basicAuth: [] }];
+const userSchema = {
+  type: 'object',
+  properties: { username: { type: 'string' }, admin: { type: 'boolean' }, created_at: { type: 'string' } },
+} as const;
+const nameParam = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } as const;
+const noValidation = () => () => true;
+
+/** Twitcher's own users (the certificate service's logon checks their passwords). Administrator only. */
+export async function usersRoutes(app: FastifyInstance, { users, adminUsername, requireAdmin }: Options) {
+  app.addHook('preHandler', requireAdmin);
+
+  app.get(
+    '/users',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'List the users',
+        response: { 200: { type: 'array', items: userSchema } },
+      },
+    },
+    async () => (await users.list()).map(toUserJSON),
+  );
+
+  app.post(
+    '/users',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Add a user (the password is stored as an scrypt hash)',
+        body: {
+          type: 'object',
+          required: ['username', 'password'],
+          additionalProperties: false,
+          properties: { username: { type: 'string' }, password: { type: 'string', minLength: 8 } },
+        },
+        response: { 201: userSchema, 409: problemSchema, 422: problemSchema },
+      },
+      validatorCompiler: noValidation,
+    },
+    async (request, reply) => {
+      const user = await createUser(users, objectBody(request.body));
+      return reply
+        .code(201)
+        .header('Location', `/users/${encodeURIComponent(user.username)}`)
+        .send(toUserJSON(user));
+    },
+  );
+
+  app.get<{ Params: { name: string } }>(
+    '/users/:name',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Get a user',
+        params: nameParam,
+        response: { 200: userSchema, 404: problemSchema },
+      },
+    },
+    async (request) => {
+      const user = await users.get(request.params.name);
+      if (!user) throw userNotFound(request.params.name);
+      return toUserJSON(user);
+    },
+  );
+
+  app.patch<{ Params: { name: string } }>(
+    '/users/:name',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Change a user's password",
+        params: nameParam,
+        body: { type: 'object', required: ['password'], properties: { password: { type: 'string' } } },
+      },
+      validatorCompiler: noValidation,
+    },
+    async (request, reply) => {
+      await changePassword(users, request.params.name, objectBody(request.body));
+      return reply.code(204).send();
+    },
+  );
+
+  app.delete<{ Params: { name: string } }>(
+    '/users/:name',
+    { schema: { tags, security, summary: 'Remove a user', params: nameParam } },
+    async (request, reply) => {
+      if (request.params.name === adminUsername) {
+        throw new TwitcherError('conflict', { description: 'The administrator account cannot be removed.' });
+      }
+      if (!(await users.delete(request.params.name))) throw userNotFound(request.params.name);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { hashPassword } from '../auth/password.js';
+import { runClusterPrimary } from '../cluster.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { openConfiguredStore, StartupError, start } from '../main.js';
+import { PACKAGE } from '../version.js';
+
+const USAGE = `Usage: twitcher <command> [options]
+
+Commands:
+  serve            start the server (what \`npm start\` runs)
+  migrate          apply the pending database migrations and exit
+  hash-password    read a password on standard input, print its hash (for admin.passwordHash)
+
+Options:
+  -c, --config FILE   YAML or JSON configuration file (or TWITCHER_CONFIG)
+  -h, --help          this help
+  -v, --version       print the version
+
+Settings come from the file and TWITCHER_* environment variables; see docs/configuration.md.
+Example: TWITCHER_PORT=8080 twitcher serve --config twitcher.yaml`;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`twitcher: ${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values['version']) {
+    process.stdout.write(`${PACKAGE.version}\n`);
+    return 0;
+  }
+  const command = positionals[0];
+  if (values['help'] || command === undefined || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined && !values['help'] ? 2 : 0;
+  }
+  const configFile = values['config'] as string | undefined;
+
+  switch (command) {
+    case 'serve': {
+      const settings = loadConfig({ file: configFile, env: process.env });
+      if (runClusterPrimary(settings.server.workers, (m) => process.stderr.write(`twitcher: ${m}\n`)))
+        return -1;
+      const t0 = performance.now();
+      const running = await start({ configFile });
+      running.app.log.info(
+        {
+          url: running.config.server.url,
+          listen: running.address,
+          startupMs: Math.round(performance.now() - t0),
+        },
+        `Twitcher ${PACKAGE.version} listening on ${running.address} (public URL ${running.config.server.url})`,
+      );
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        running.app.log.info({ signal }, 'shutting down');
+        running.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      return -1; // keep running
+    }
+    case 'migrate': {
+      const config = loadConfig({ file: configFile, env: process.env });
+      const store = await openConfiguredStore(config);
+      await store.close();
+      process.stdout.write(`database ${store.dialect} is up to date\n`);
+      return 0;
+    }
+    case 'hash-password': {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      const password = Buffer.concat(chunks)
+        .toString('utf8')
+        .replace(/\r?\n$/, '');
+      if (password.length < 12) {
+        process.stderr.write('twitcher: the password needs at least 12 characters\n');
+        return 2;
+      }
+      process.stdout.write(`${await hashPassword(password)}\n`);
+      return 0;
+    }
+    default:
+      process.stderr.write(`twitcher: unknown command "${command}"\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`twitcher: ${err.message}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof StartupError) {
+      process.stderr.write(`twitcher: ${err.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`twitcher: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

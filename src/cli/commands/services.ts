@@ -1,0 +1,151 @@
+import type { AuthMode, ServiceInput, ServiceType } from '../../client/index.js';
+import { type Command, stringValue } from '../command.js';
+import { PromptAborted } from '../prompt.js';
+import { UsageError } from '../usage-error.js';
+
+const AUTH_MODES: readonly string[] = ['token', 'cert', 'public'];
+
+/** The upstream URL of `register`: absolute http(s) (the server checks the rest). */
+function upstreamURL(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(
+      `"${value}" is not an absolute URL: give the service's, e.g. http://localhost:5000/wps`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(
+      `"${value}" is not an http or https URL: give the service's, e.g. http://localhost:5000/wps`,
+    );
+  }
+  return value;
+}
+
+function verifyOf(value: string | boolean | string[] | undefined, noVerify: boolean): boolean | undefined {
+  if (noVerify && value !== undefined) throw new UsageError('give --verify or --no-verify, not both');
+  if (noVerify) return false;
+  if (value === undefined) return undefined;
+  return value === true || value === 'true';
+}
+
+export const list: Command = {
+  path: ['list'],
+  summary: 'List the registered services',
+  args: [],
+  options: {},
+  auth: 'registry',
+  examples: ['twitcherctl -u admin list', 'twitcherctl -o table list'],
+  run: (ctx) => ctx.client().listServices(),
+};
+
+export const get: Command = {
+  path: ['get'],
+  summary: 'Show one registered service',
+  args: [{ name: 'NAME', help: 'the service name' }],
+  options: {},
+  auth: 'registry',
+  examples: ['twitcherctl get emu'],
+  run: (ctx, { positionals: [name = ''] }) => ctx.client().getService(name),
+};
+
+export const register: Command = {
+  path: ['register'],
+  summary: 'Register an OWS service behind the proxy',
+  args: [{ name: 'URL', help: "the upstream service's URL, e.g. http://localhost:5000/wps" }],
+  options: {
+    name: {
+      type: 'string',
+      metavar: 'NAME',
+      help: 'service name (default: generated, e.g. sleepy_flamingo)',
+    },
+    type: {
+      type: 'string',
+      metavar: 'TYPE',
+      help: 'wps (default), wms, wfs, wcs, wmts, csw, thredds, ogcapi or http',
+    },
+    purl: {
+      type: 'string',
+      metavar: 'URL',
+      help: 'public URL written in documents instead of the proxy URL',
+    },
+    auth: { type: 'string', metavar: 'MODE', help: 'token (default), cert or public' },
+    verify: {
+      type: 'boolean',
+      words: ['true', 'false'],
+      help: "verify the upstream's TLS certificate (default; `--verify false` as in the Python CLI)",
+    },
+    'no-verify': { type: 'boolean', help: "do not verify the upstream's TLS certificate" },
+    'pass-token-data': { type: 'boolean', help: "pass the tokens' data to the upstream as headers" },
+  },
+  auth: 'registry',
+  examples: [
+    'twitcherctl -u admin register http://localhost:5000/wps --name emu',
+    'twitcherctl -t TOKEN register https://maps.example.org/ows --name maps --type wms --auth public',
+  ],
+  notes: 'With -t TOKEN (a token with the register scope) instead of the password, as in the seeds.',
+  check(args) {
+    upstreamURL(args.positionals[0] ?? '');
+    const auth = stringValue(args, 'auth');
+    if (auth !== undefined && !AUTH_MODES.includes(auth)) {
+      throw new UsageError(`--auth is token, cert or public, not "${auth}"`);
+    }
+    verifyOf(args.values['verify'], args.values['no-verify'] === true);
+  },
+  async run(ctx, args) {
+    const auth = stringValue(args, 'auth');
+    const verify = verifyOf(args.values['verify'], args.values['no-verify'] === true);
+    const name = stringValue(args, 'name');
+    const type = stringValue(args, 'type');
+    const purl = stringValue(args, 'purl');
+    const input: ServiceInput = {
+      url: upstreamURL(args.positionals[0] ?? ''),
+      ...(name !== undefined && { name }),
+      // the server knows the types (and says which, case-insensitively): no second list here
+      ...(type !== undefined && { type: type as ServiceType }),
+      ...(purl !== undefined && { purl }),
+      ...(auth !== undefined && { auth: auth as AuthMode }),
+      ...(verify !== undefined && { verify }),
+      ...(args.values['pass-token-data'] === true && { passTokenData: true }),
+    };
+    return ctx.client().registerService(input);
+  },
+};
+
+export const unregister: Command = {
+  path: ['unregister'],
+  summary: 'Remove a service from the registry',
+  args: [{ name: 'NAME', help: 'the service name' }],
+  options: {},
+  auth: 'registry',
+  examples: ['twitcherctl unregister emu'],
+  async run(ctx, { positionals: [name = ''] }) {
+    await ctx.client().unregisterService(name);
+    return { name, unregistered: true };
+  },
+};
+
+export const clear: Command = {
+  path: ['clear'],
+  summary: 'Remove every service from the registry',
+  args: [],
+  options: { yes: { type: 'boolean', short: 'y', help: 'do not ask (needed when not on a terminal)' } },
+  auth: 'registry',
+  examples: ['twitcherctl clear', 'twitcherctl clear --yes'],
+  notes: 'Asks for confirmation on a terminal; elsewhere it refuses to run without --yes.',
+  check(args, ctx) {
+    if (args.values['yes'] !== true && !ctx.interactive) {
+      throw new UsageError(
+        'clear removes every service: add --yes to confirm (standard input is not a terminal)',
+      );
+    }
+  },
+  async run(ctx, args) {
+    if (args.values['yes'] !== true && !(await ctx.confirm('Remove EVERY service from the registry?'))) {
+      throw new PromptAborted('not confirmed: nothing was cleared');
+    }
+    await ctx.client().clearServices();
+    return { cleared: true };
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * `twitcher/client`: a typed client of Twitcher's HTTP API. It imports nothing from the server and
+ * needs nothing but Node's fetch (plus undici's Agent, loaded only for `insecure: true`).
+ *
+ * @example
+ * import { TwitcherClient, TwitcherClientError } from 'twitcher/client';
+ *
+ * const client = new TwitcherClient({ url: 'http://localhost:8000', password: process.env.TWITCHER_PASSWORD });
+ * try {
+ *   console.log(await client.listServices());
+ * } catch (err) {
+ *   if (err instanceof TwitcherClientError) console.error(`${err.message} (${err.code})`);
+ * }
+ */
+export { CLIENT_SIDE_CODES, type FieldError, TwitcherClientError } from './error.js';
+export { checkBaseURL, DEFAULT_TIMEOUT_MS, type TwitcherClientOptions } from './options.js';
+export { type ScopeList, TwitcherClient } from './twitcher-client.js';
+export type {
+  AuthMode,
+  ClientAppJSON,
+  ClientJSON,
+  IntrospectionJSON,
+  Scope,
+  ServiceInput,
+  ServiceJSON,
+  ServiceType,
+  TokenJSON,
+} from './types.js';

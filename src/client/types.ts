@@ -1,0 +1,127 @@
+/**
+ * The JSON shapes of Twitcher's HTTP API, declared here (not imported from the server) so that the
+ * client can be used, built and versioned without the server code.
+ */
+
+/** The kinds of upstream service Twitcher knows. */
+export type ServiceType = 'wps' | 'wms' | 'wfs' | 'wcs' | 'wmts' | 'csw' | 'thredds' | 'ogcapi' | 'http';
+
+/** How a service is protected: `public` needs nothing; `token` and `cert` protect all but the public operations. */
+export type AuthMode = 'token' | 'cert' | 'public';
+
+/**
+ * A registered service as `GET /services/{name}` answers it (the Python Twitcher's shape).
+ *
+ * @example
+ * const emu: ServiceJSON = await client.getService('emu');
+ * console.log(emu.url, emu.auth); // http://127.0.0.1:5000/wps token
+ */
+export interface ServiceJSON {
+  name: string;
+  url: string;
+  type: ServiceType;
+  /** Public URL written into rewritten documents instead of the proxy URL ('' = the proxy URL). */
+  purl: string;
+  auth: AuthMode;
+  /** Derived: true exactly when `auth` is `public`. */
+  public: boolean;
+  /** Whether Twitcher verifies the upstream's TLS certificate. */
+  verify: boolean;
+  /** Whether the data carried by access tokens is passed to this upstream as request headers. */
+  passTokenData: boolean;
+}
+
+/**
+ * What `registerService` and `replaceService` send. Only `url` is required: the server generates a
+ * name (such as `sleepy_flamingo`) when none is given and fills in the defaults.
+ *
+ * @example
+ * const input: ServiceInput = { url: 'http://127.0.0.1:5000/wps', name: 'emu', auth: 'token' };
+ */
+export interface ServiceInput {
+  url: string;
+  name?: string;
+  /** Default `wps`. */
+  type?: ServiceType;
+  /** Default ''. */
+  purl?: string;
+  /** Default `token`. */
+  auth?: AuthMode;
+  /** Default true. */
+  verify?: boolean;
+  /** Default false. */
+  passTokenData?: boolean;
+}
+
+/** The scopes Twitcher grants: `compute` opens `auth: token` services, `register` manages the registry. */
+export type Scope = 'compute' | 'register';
+
+/**
+ * A client registered by `addClientApp` (`POST /oauth/client`): the secret is in this answer only.
+ *
+ * @example
+ * const app: ClientAppJSON = await client.addClientApp({ name: 'demo' });
+ * console.log(app.client_id, app.client_secret);
+ */
+export interface ClientAppJSON {
+  name: string;
+  client_id: string;
+  client_secret: string;
+  redirect_uri: string;
+  scope: string[];
+}
+
+/**
+ * An OAuth2 client as the admin API shows it (`GET /clients/{id}`): never its secret.
+ *
+ * @example
+ * const c: ClientJSON = await client.getClient(app.client_id);
+ * console.log(c.scopes, c.created_at);
+ */
+export interface ClientJSON {
+  client_id: string;
+  name: string;
+  redirect_uri: string;
+  scopes: string[];
+  data: Record<string, string>;
+  created_at: string;
+}
+
+/**
+ * An access token (RFC 6749 §5.1), from `fetchToken` or `issueToken`.
+ *
+ * @example
+ * const { access_token } = await client.fetchToken({ clientId, clientSecret, scope: 'compute' });
+ * await fetch(proxyURL, { headers: { authorization: `Bearer ${access_token}` } });
+ */
+export interface TokenJSON {
+  access_token: string;
+  token_type: string;
+  expires_in?: number;
+  /** Space-separated scopes. */
+  scope?: string;
+  /** Other members an external provider may add (refresh_token, id_token…). */
+  [member: string]: unknown;
+}
+
+/**
+ * What a token grants (RFC 7662 §2.2), from `introspectToken`: `{active: false}` for a token that is
+ * unknown, expired or revoked.
+ *
+ * @example
+ * const info: IntrospectionJSON = await client.introspectToken(token);
+ * if (info.active) console.log(info.client_id, info.scope, new Date((info.exp ?? 0) * 1000));
+ */
+export interface IntrospectionJSON {
+  active: boolean;
+  scope?: string;
+  client_id?: string;
+  token_type?: string;
+  exp?: number;
+  iat?: number;
+  jti?: string;
+  iss?: string;
+  sub?: string;
+  /** random, signed, custom or keycloak */
+  kind?: string;
+}

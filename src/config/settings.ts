@@ -1,0 +1,327 @@
+/**
+ * Every setting of Twitcher, in one table: its place in the config file, its environment variable,
+ * its type, its default and its documentation. `load.ts` reads it; `docs/configuration.md` is
+ * generated from it (`npm run docs:config`), so the two cannot drift.
+ */
+
+export type SettingType =
+  | { kind: 'string'; minLength?: number; pattern?: RegExp; patternHint?: string }
+  | { kind: 'integer'; min: number; max: number }
+  | { kind: 'boolean' }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'url'; schemes: readonly string[] }
+  | { kind: 'duration' }
+  | { kind: 'bytes' }
+  | { kind: 'list' }
+  | { kind: 'json' };
+
+export interface Setting {
+  /** Dotted path in the config file, e.g. `server.port`. */
+  path: string;
+  /** Environment variable that overrides the file. */
+  env: string;
+  type: SettingType;
+  /** Default value (already parsed), or undefined for "unset". */
+  default?: unknown;
+  /** How the default is described in the docs when it is computed. */
+  defaultDoc?: string;
+  /** Never printed or logged. */
+  secret?: boolean;
+  doc: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const SETTINGS: readonly Setting[] = [
+  {
+    path: 'server.host',
+    env: 'TWITCHER_HOST',
+    type: { kind: 'string', minLength: 1 },
+    default: '127.0.0.1',
+    doc: 'Address the HTTP server listens on. Use `0.0.0.0` to listen on every interface.',
+  },
+  {
+    path: 'server.port',
+    env: 'TWITCHER_PORT',
+    type: { kind: 'integer', min: 0, max: 65535 },
+    default: 8000,
+    doc: 'TCP port of the HTTP server (0 picks a free port).',
+  },
+  {
+    path: 'server.url',
+    env: 'TWITCHER_URL',
+    type: { kind: 'url', schemes: ['http', 'https'] },
+    defaultDoc: '`http://{server.host}:{server.port}`',
+    doc:
+      'Public base URL of Twitcher, as clients reach it (behind a front proxy: its URL, with any path prefix). ' +
+      'Proxy URLs written into capabilities documents are built from it.',
+  },
+  {
+    path: 'server.workers',
+    env: 'TWITCHER_WORKERS',
+    type: { kind: 'integer', min: 0, max: 64 },
+    default: 1,
+    doc:
+      'Worker processes sharing the port (node:cluster); 0 means one per CPU core. Each keeps its own caches, ' +
+      'invalidated through the store (PostgreSQL NOTIFY, SQLite data_version). Worth it where the proxy, not the ' +
+      'upstream or the network, is the bottleneck.',
+  },
+  {
+    path: 'server.trustProxy',
+    env: 'TWITCHER_TRUST_PROXY',
+    type: { kind: 'list' },
+    default: [],
+    doc:
+      'Addresses or CIDR ranges of front proxies whose `X-Forwarded-*` headers are believed ' +
+      '(e.g. `127.0.0.1,10.0.0.0/8`). Empty: the client address is the socket address.',
+  },
+  {
+    path: 'database.url',
+    env: 'TWITCHER_DATABASE_URL',
+    type: {
+      kind: 'string',
+      minLength: 1,
+      pattern: /^(sqlite:|postgres:\/\/|postgresql:\/\/)/,
+      patternHint: 'sqlite:PATH or postgres://…',
+    },
+    default: 'sqlite:var/twitcher.sqlite',
+    doc:
+      'Where Twitcher keeps its data: `sqlite:PATH` (embedded, created on first start; a relative PATH is ' +
+      'relative to the working directory; `sqlite::memory:` for a throwaway store) or `postgres://user@host:port/db` ' +
+      'for several instances sharing one store.',
+  },
+  {
+    path: 'database.poolSize',
+    env: 'TWITCHER_DATABASE_POOL_SIZE',
+    type: { kind: 'integer', min: 1, max: 100 },
+    default: 10,
+    doc: 'Largest number of PostgreSQL connections of one instance.',
+  },
+  {
+    path: 'protectedPath',
+    env: 'TWITCHER_PROTECTED_PATH',
+    type: {
+      kind: 'string',
+      pattern: /^\/[A-Za-z0-9._~-][A-Za-z0-9._~\-/]*$/,
+      patternHint: 'a path such as /ows',
+    },
+    default: '/ows',
+    doc: 'Path prefix of the proxy routes: `{protectedPath}/proxy/{name}` and `{protectedPath}/verify/{name}`.',
+  },
+  {
+    path: 'admin.username',
+    env: 'TWITCHER_ADMIN_USERNAME',
+    type: { kind: 'string', minLength: 1, pattern: /^[^:\s]+$/, patternHint: 'no colon and no white space' },
+    default: 'admin',
+    doc: 'User name of the administrator (HTTP Basic on the admin API).',
+  },
+  {
+    path: 'admin.password',
+    env: 'TWITCHER_ADMIN_PASSWORD',
+    type: { kind: 'string', minLength: 12 },
+    secret: true,
+    doc:
+      'Password of the administrator (at least 12 characters). When neither this nor `admin.passwordHash` is set, ' +
+      'the first start generates a strong random password, stores only its hash and prints the password once.',
+  },
+  {
+    path: 'admin.passwordHash',
+    env: 'TWITCHER_ADMIN_PASSWORD_HASH',
+    type: { kind: 'string', pattern: /^scrypt\$/, patternHint: 'a hash made by `twitcher hash-password`' },
+    secret: true,
+    doc: 'Hash of the administrator password, as printed by `twitcher hash-password`; use instead of `admin.password`.',
+  },
+  {
+    path: 'certs.backend',
+    env: 'TWITCHER_CERTS_BACKEND',
+    type: { kind: 'enum', values: ['ca', 'off'] },
+    default: 'ca',
+    doc:
+      'The certificate service (MyProxyWebService-compatible `get-trustroots` and `logon`): `ca`, the built-in ' +
+      "online CA, whose users are Twitcher's own (`/users`); `off` to disable it.",
+  },
+  {
+    path: 'certs.prefix',
+    env: 'TWITCHER_CERTS_PREFIX',
+    type: {
+      kind: 'string',
+      pattern: /^\/[A-Za-z0-9._~-][A-Za-z0-9._~\-/]*$/,
+      patternHint: 'a path such as /myproxy',
+    },
+    default: '/myproxy',
+    doc: 'Path prefix of the certificate service: `{prefix}/get-trustroots` and `{prefix}/logon`.',
+  },
+  {
+    path: 'certs.caDir',
+    env: 'TWITCHER_CERTS_CA_DIR',
+    type: { kind: 'string', minLength: 1 },
+    default: 'var/ca',
+    doc: 'Where the built-in CA keeps its key (mode 0600) and certificate, created on the first start.',
+  },
+  {
+    path: 'certs.baseDN',
+    env: 'TWITCHER_CERTS_BASE_DN',
+    type: { kind: 'string', minLength: 1 },
+    default: 'O=Twitcher,OU=Users',
+    doc: 'Subject of issued certificates: this DN plus `CN=<user name>` (never taken from the request).',
+  },
+  {
+    path: 'certs.lifetime',
+    env: 'TWITCHER_CERTS_LIFETIME',
+    type: { kind: 'duration' },
+    default: 12 * 3_600_000,
+    doc: 'Lifetime of issued certificates (a `lifetime` form field may ask for less, never for more).',
+  },
+  {
+    path: 'certs.maxFailures',
+    env: 'TWITCHER_CERTS_MAX_FAILURES',
+    type: { kind: 'integer', min: 1, max: 10_000 },
+    default: 10,
+    doc: 'Failed logons allowed per user name and per client address within 5 minutes; then 429.',
+  },
+  {
+    path: 'log.level',
+    env: 'TWITCHER_LOG_LEVEL',
+    type: { kind: 'enum', values: LOG_LEVELS },
+    default: 'info',
+    doc: 'Log level of the JSON log lines written to standard output.',
+  },
+  {
+    path: 'token.type',
+    env: 'TWITCHER_TOKEN_TYPE',
+    type: { kind: 'enum', values: ['random', 'signed', 'custom', 'keycloak'] },
+    default: 'random',
+    doc:
+      'Kind of access token the token endpoint issues: `random` (opaque, stored only as a hash), `signed` ' +
+      '(a JWT signed with `token.signingKeyFile`, public keys at `/.well-known/jwks.json`), `custom` (an HS256 JWT ' +
+      'with `token.secret`, for sites that validate elsewhere) or `keycloak` (Twitcher issues none: tokens come from ' +
+      'the OpenID providers in `token.trustedIssuers`). Tokens of every kind Twitcher can check are accepted.',
+  },
+  {
+    path: 'token.lifetime',
+    env: 'TWITCHER_TOKEN_LIFETIME',
+    type: { kind: 'duration' },
+    default: 3_600_000,
+    doc: 'Lifetime of the access tokens Twitcher issues.',
+  },
+  {
+    path: 'token.issuer',
+    env: 'TWITCHER_TOKEN_ISSUER',
+    type: { kind: 'string', minLength: 1 },
+    defaultDoc: '`server.url`',
+    doc: '`iss` of the JWTs Twitcher issues (`signed`, `custom`).',
+  },
+  {
+    path: 'token.audience',
+    env: 'TWITCHER_TOKEN_AUDIENCE',
+    type: { kind: 'string', minLength: 1 },
+    defaultDoc: '`server.url`',
+    doc: '`aud` of the JWTs Twitcher issues, and the audience it requires of them.',
+  },
+  {
+    path: 'token.signingKeyFile',
+    env: 'TWITCHER_TOKEN_SIGNING_KEY_FILE',
+    type: { kind: 'string', minLength: 1 },
+    doc:
+      'PEM private key (RSA ≥ 2048 bits → RS256, EC P-256 → ES256) for `signed` tokens, with `token.signingCertFile`. ' +
+      'Unset: a key and a self-signed certificate are generated under `token.keyDir` on the first start.',
+  },
+  {
+    path: 'token.signingCertFile',
+    env: 'TWITCHER_TOKEN_SIGNING_CERT_FILE',
+    type: { kind: 'string', minLength: 1 },
+    doc: 'PEM X.509 certificate of `token.signingKeyFile`, published (x5c) in `/.well-known/jwks.json`.',
+  },
+  {
+    path: 'token.previousCertFiles',
+    env: 'TWITCHER_TOKEN_PREVIOUS_CERT_FILES',
+    type: { kind: 'list' },
+    default: [],
+    doc: 'Certificates of retired signing keys whose tokens are still accepted (key rotation).',
+  },
+  {
+    path: 'token.keyDir',
+    env: 'TWITCHER_TOKEN_KEY_DIR',
+    type: { kind: 'string', minLength: 1 },
+    default: 'var/keys',
+    doc: 'Where a generated signing key and certificate are kept (private key file mode 0600).',
+  },
+  {
+    path: 'token.secret',
+    env: 'TWITCHER_TOKEN_SECRET',
+    type: { kind: 'string', minLength: 32 },
+    secret: true,
+    doc: 'Shared HS256 secret of `custom` tokens (at least 32 characters). Required when `token.type` is `custom`.',
+  },
+  {
+    path: 'token.trustedIssuers',
+    env: 'TWITCHER_TOKEN_TRUSTED_ISSUERS',
+    type: { kind: 'json' },
+    default: [],
+    doc:
+      'External OpenID providers (Keycloak realms and others) whose access tokens are accepted: a list of ' +
+      '`{"issuer": "https://sso.example.org/realms/climate", "audience": "twitcher", "scopeClaim": "scope", ' +
+      '"clientIdClaim": "azp", "jwksUri": "…"}`. Keys come from issuer discovery and JWKS (cached, refetched on an ' +
+      'unknown key id); `iss`, `aud`, `exp` and `nbf` are checked. `scopeClaim` may be a dotted path such as ' +
+      '`realm_access.roles`.',
+  },
+  {
+    path: 'token.dataHeaderPrefix',
+    env: 'TWITCHER_TOKEN_DATA_HEADER_PREFIX',
+    type: {
+      kind: 'string',
+      pattern: /^[A-Za-z][A-Za-z0-9-]*-$/,
+      patternHint: 'a header name prefix ending in -',
+    },
+    default: 'X-Twitcher-Data-',
+    doc:
+      'Prefix of the request headers that carry token data to upstreams registered with `passTokenData: true`. ' +
+      'Headers with this prefix sent by clients are always dropped.',
+  },
+  {
+    path: 'proxy.connectTimeout',
+    env: 'TWITCHER_PROXY_CONNECT_TIMEOUT',
+    type: { kind: 'duration' },
+    default: 10_000,
+    doc: 'Longest wait for a TCP/TLS connection to an upstream service (then 502).',
+  },
+  {
+    path: 'proxy.headersTimeout',
+    env: 'TWITCHER_PROXY_HEADERS_TIMEOUT',
+    type: { kind: 'duration' },
+    default: 300_000,
+    doc: 'Longest wait for the response headers of an upstream service (then 504). WPS Execute may be slow.',
+  },
+  {
+    path: 'proxy.bodyTimeout',
+    env: 'TWITCHER_PROXY_BODY_TIMEOUT',
+    type: { kind: 'duration' },
+    default: 300_000,
+    doc: 'Longest silence between two chunks of an upstream response body (an idle timeout, not a total one).',
+  },
+  {
+    path: 'proxy.maxXmlBytes',
+    env: 'TWITCHER_PROXY_MAX_XML_BYTES',
+    type: { kind: 'bytes' },
+    default: 8 * 1024 * 1024,
+    doc:
+      'Largest OWS request body (XML or form POST) read to decide on it; larger ones get 413. Other bodies are ' +
+      'streamed to the upstream without being read.',
+  },
+  {
+    path: 'proxy.maxXmlDepth',
+    env: 'TWITCHER_PROXY_MAX_XML_DEPTH',
+    type: { kind: 'integer', min: 4, max: 1000 },
+    default: 64,
+    doc: 'Deepest element nesting accepted in an OWS XML request body.',
+  },
+  {
+    path: 'proxy.publicOperations',
+    env: 'TWITCHER_PROXY_PUBLIC_OPERATIONS',
+    type: { kind: 'json' },
+    defaultDoc: 'GetCapabilities and the describe operations of each service type',
+    doc:
+      'Operations open to everyone on `auth: token|cert` services, per OWS service, e.g. ' +
+      '`{"wps": ["GetCapabilities", "DescribeProcess"], "wms": ["GetCapabilities"]}`. Services left out keep the default.',
+  },
+];

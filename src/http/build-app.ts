@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUI from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { clientsRoutes } from '../api/clients-routes.js';
+import { createRequireAdmin, createRequireAdminOrScope } from '../api/require-admin.js';
+import { servicesRoutes } from '../api/services-routes.js';
+import { usersRoutes } from '../api/users-routes.js';
+import type { AdminVerifier } from '../auth/admin-credentials.js';
+import type { Config } from '../config/config.js';
+import { TwitcherError } from '../errors.js';
+import { oauthRoutes } from '../oauth/oauth-routes.js';
+import type { TokenService } from '../oauth/token-service-types.js';
+import type { CertificateAuthority } from '../pki/ca/index.js';
+import { certificateServiceRoutes } from '../pki/certificate-service-routes.js';
+import type { UpstreamAgents } from '../proxy/agents.js';
+import { proxyRoutes } from '../proxy/proxy-routes.js';
+import type { ServiceRegistry } from '../registry/registry.js';
+import type { Store } from '../store/types.js';
+import { PACKAGE } from '../version.js';
+import { AccessLog } from './access-log.js';
+import { frontpageRoutes } from './frontpage-routes.js';
+import { logError } from './log-error.js';
+import { loggerOptions } from './logger.js';
+import { sendProblem } from './problem.js';
+import { toTwitcherError } from './to-twitcher-error.js';
+
+/** Everything with a lifetime, made in main.ts (or a test) and passed in. */
+export interface AppDeps {
+  store: Store;
+  registry: ServiceRegistry;
+  admin: AdminVerifier;
+  /** Connection pools to the upstreams. */
+  agents: UpstreamAgents;
+  /** Issuing and validation of access tokens. */
+  tokens: TokenService;
+  /** The built-in online CA of the certificate service (absent: the service is off). */
+  certificateAuthority?: () => Promise<CertificateAuthority>;
+  /** Where JSON log lines go (default: standard output). */
+  logStream?: DestinationStream;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The HTTP application: routes, error rendering, OpenAPI. Does not listen. */
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config.log.level, deps.logStream),
+    // Correlate with a front proxy's id when it is a sane token; otherwise make one.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    trustProxy: config.server.trustProxy.length > 0 ? config.server.trustProxy : false,
+    bodyLimit: 1024 * 1024,
+    logController: new AccessLog(),
+    return503OnClosing: true,
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: true },
+    },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Twitcher', version: PACKAGE.version, description: PACKAGE.description },
+      servers: [{ url: config.server.url }],
+      components: { securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } } },
+      tags: [
+        { name: 'services', description: 'The registry of upstream OGC services' },
+        { name: 'frontpage', description: 'About this instance' },
+        {
+          name: 'oauth',
+          description: 'OAuth 2.0: token endpoint, client registration, revocation, introspection',
+        },
+        { name: 'clients', description: 'OAuth2 clients (administrator)' },
+        { name: 'tokens', description: 'Access tokens (administrator)' },
+        { name: 'users', description: "Twitcher's own users (administrator)" },
+        { name: 'certificates', description: 'MyProxyWebService-compatible certificate service' },
+        { name: 'proxy', description: 'The OWS proxy (not listed route by route: every method is proxied)' },
+      ],
+    },
+  });
+  await app.register(swaggerUI, { routePrefix: '/api' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.setErrorHandler((error, request, reply) => {
+    const err = toTwitcherError(error);
+    logError(request.log, err);
+    return sendProblem(reply, err);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      new TwitcherError('not_found', {
+        description: `Nothing at ${request.method} ${request.url.split('?')[0]}.`,
+      }),
+    ),
+  );
+
+  await app.register(frontpageRoutes, { config, store: deps.store });
+  const requireAdmin = createRequireAdmin(deps.admin);
+  const verifyAccessToken = (token: string) => deps.tokens.verify(token);
+  await app.register(servicesRoutes, {
+    registry: deps.registry,
+    requireAdmin: createRequireAdminOrScope(requireAdmin, verifyAccessToken, 'register'),
+  });
+  await app.register(clientsRoutes, { clients: deps.store.clients, tokens: deps.tokens, requireAdmin });
+  await app.register(usersRoutes, {
+    users: deps.store.users,
+    adminUsername: config.admin.username,
+    requireAdmin,
+  });
+  await app.register(oauthRoutes, { clients: deps.store.clients, tokens: deps.tokens, requireAdmin });
+  if (deps.certificateAuthority) {
+    await app.register(certificateServiceRoutes, {
+      config,
+      store: deps.store,
+      ca: deps.certificateAuthority,
+    });
+  }
+  await app.register(proxyRoutes, {
+    config,
+    registry: deps.registry,
+    agents: deps.agents,
+    verifyAccessToken,
+  });
+  return app;
+}

@@ -1,0 +1,13 @@
+export { randomSerial } from './certificate.js';
+export {
+  BACKDATE_SECONDS,
+  type CAKeyType,
+  type CertificateAuthority,
+  DEFAULT_CA_SUBJECT,
+  type IssueRequest,
+  type OpenCertificateAuthorityOptions,
+  openCertificateAuthority,
+  type TrustRootFile,
+  toPEM,
+} from './certificate-authority.js';
+export { DNSyntaxError, escapeDNValue, formatDN, opensslNameHash, parseDN, userSubjectDN } from './name.js';

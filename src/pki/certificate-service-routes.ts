@@ -1,0 +1,181 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { parseBasicAuthorization } from '../auth/basic.js';
+import type { Config } from '../config/config.js';
+import { TwitcherError } from '../errors.js';
+import { logError } from '../http/log-error.js';
+import { toTwitcherError } from '../http/to-twitcher-error.js';
+import type { Store } from '../store/types.js';
+import { createUserVerifier } from '../users/verify-user.js';
+import { type CertificateAuthority, randomSerial, toPEM, userSubjectDN } from './ca/index.js';
+import { parseCertificateRequest } from './csr.js';
+import { FailureLimiter } from './failure-limiter.js';
+
+interface Options {
+  config: Config;
+  store: Store;
+  /** The built-in CA, opened (and created on the first start) by main.ts. */
+  ca: () => Promise<CertificateAuthority>;
+}
+
+const CHALLENGE = 'Basic realm="Twitcher certificate service", charset="UTF-8"';
+const WINDOW_MS = 5 * 60_000;
+
+/**
+ * The certificate service, wire-compatible with cedadev's MyProxyWebService: `GET {prefix}/get-trustroots`
+ * (one `name=base64` line per trust-root file) and `POST {prefix}/logon` (HTTP Basic with a Twitcher
+ * user, form field `certificate_request` = PEM or base64 DER CSR; answer: the issued certificate as PEM
+ * text/plain). Errors are short text/plain lines, as MyProxyWebService's clients expect, with the
+ * stable code in `X-Twitcher-Error`.
+ */
+export async function certificateServiceRoutes(
+  app: FastifyInstance,
+  { config, store, ca }: Options,
+): Promise<void> {
+  const prefix = config.certs.prefix;
+  const verifyUser = createUserVerifier(store.users);
+  const limiter = new FailureLimiter(config.certs.maxFailures, WINDOW_MS);
+
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 64 * 1024 },
+    (_r, body, done) => done(null, body),
+  );
+  app.setErrorHandler((error, request, reply) => {
+    const err = toTwitcherError(error);
+    logError(request.log, err);
+    return sendText(
+      reply.code(err.status).headers(err.headers).header('x-twitcher-error', err.code),
+      `${err.description}\n`,
+    );
+  });
+
+  const tags = ['certificates'];
+  app.get(
+    `${prefix}/get-trustroots`,
+    { schema: { tags, summary: 'Trust roots: one name=base64 line per file' } },
+    async (_r, reply) => {
+      const files = (await ca()).trustRootFiles();
+      return sendText(reply, files.map((f) => `${f.name}=${f.data.toString('base64')}`).join('\n'));
+    },
+  );
+  // MyProxyWebService answers 400 (not 405) to another method on get-trustroots: kept for its clients.
+  app.route({
+    method: ['POST', 'PUT', 'DELETE', 'PATCH'],
+    url: `${prefix}/get-trustroots`,
+    schema: { hide: true },
+    handler: async () => {
+      throw new TwitcherError('invalid_request', { description: 'HTTP Request method not recognised' });
+    },
+  });
+
+  app.post(
+    `${prefix}/logon`,
+    {
+      schema: {
+        tags,
+        summary:
+          'Log on: HTTP Basic + certificate_request (PEM or base64 DER CSR) → a short-lived certificate (PEM)',
+        security: [{ basicAuth: [] }],
+      },
+    },
+    async (request, reply) => {
+      const creds = parseBasicAuthorization(request.headers.authorization);
+      if (!creds) throw unauthorized('No username set');
+      const keys = [`user:${creds.username}`, `addr:${request.ip}`];
+      const wait = Math.max(...keys.map((k) => limiter.retryAfter(k)));
+      if (wait > 0) {
+        throw new TwitcherError('invalid_request', {
+          status: 429,
+          description: 'Too many failed logons; try again later.',
+          headers: { 'Retry-After': String(wait) },
+        });
+      }
+      if (!(await verifyUser(creds.username, creds.password))) {
+        for (const k of keys) limiter.fail(k);
+        request.log.warn({ username: creds.username }, 'certificate logon: authentication failed');
+        throw unauthorized('Bad username or password');
+      }
+      for (const k of keys) limiter.succeed(k);
+
+      const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
+      const raw = form.get('certificate_request');
+      if (!raw)
+        throw new TwitcherError('invalid_request', {
+          description: 'Error loading input certificate request: certificate_request is missing',
+        });
+      const csr = parseCertificateRequest(restorePluses(raw));
+      const asked = form.get('lifetime');
+      let lifetime = config.certs.lifetime;
+      if (asked !== null) {
+        const n = Number(asked);
+        if (!Number.isInteger(n) || n < 60) {
+          throw new TwitcherError('invalid_request', {
+            description: 'lifetime must be a whole number of seconds, at least 60',
+          });
+        }
+        lifetime = Math.min(n, config.certs.lifetime);
+      }
+      const authority = await ca();
+      const subject = userSubjectDN(config.certs.baseDN, creds.username);
+      const now = new Date();
+      for (let attempt = 0; ; attempt++) {
+        const serial = randomSerial();
+        const der = authority.issue({ csr, subjectDN: subject, lifetimeSeconds: lifetime, serial, now });
+        try {
+          await store.certificates.record({
+            serial: serial.toString(16),
+            username: creds.username,
+            subject,
+            notBefore: now.getTime() - 5 * 60_000,
+            notAfter: now.getTime() + lifetime * 1000,
+            issuedAt: now.getTime(),
+            clientAddress: request.ip,
+          });
+        } catch (err) {
+          // A serial met twice (2^-128): draw again; nothing was handed out.
+          if (err instanceof TwitcherError && err.code === 'duplicate_name' && attempt < 3) continue;
+          throw err;
+        }
+        request.log.info(
+          { username: creds.username, serial: serial.toString(16), lifetime },
+          'certificate issued',
+        );
+        return sendText(reply, toPEM(der));
+      }
+    },
+  );
+  app.route({
+    method: ['GET', 'PUT', 'DELETE', 'PATCH'],
+    url: `${prefix}/logon`,
+    schema: { hide: true },
+    exposeHeadRoute: false,
+    handler: async () => {
+      throw new TwitcherError('method_not_allowed', {
+        description: 'HTTP Request method not recognised',
+        headers: { Allow: 'POST' },
+      });
+    },
+  });
+}
+
+function unauthorized(description: string): TwitcherError {
+  return new TwitcherError('invalid_credentials', {
+    description,
+    headers: { 'WWW-Authenticate': CHALLENGE },
+  });
+}
+
+function sendText(reply: FastifyReply, body: string): FastifyReply {
+  return reply.header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(body);
+}
+
+/**
+ * A PEM sent in a form without escaping its `+` arrives with spaces in the base64 lines
+ * (MyProxyWebService's own shell client escapes only `+`); base64 has no spaces, so put them back.
+ */
+function restorePluses(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => (line.startsWith('-----') ? line : line.replace(/ /g, '+')))
+    .join('\n');
+}

@@ -1,0 +1,44 @@
+/** Object identifiers used by the certificate validator. */
+
+// RFC 5280 §4.2.1 standard extensions
+export const OID_SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
+export const OID_KEY_USAGE = '2.5.29.15';
+export const OID_SUBJECT_ALT_NAME = '2.5.29.17';
+export const OID_ISSUER_ALT_NAME = '2.5.29.18';
+export const OID_BASIC_CONSTRAINTS = '2.5.29.19';
+export const OID_CERTIFICATE_POLICIES = '2.5.29.32';
+export const OID_AUTHORITY_KEY_IDENTIFIER = '2.5.29.35';
+export const OID_EXT_KEY_USAGE = '2.5.29.37';
+
+// RFC 5280 §4.2.1.12 key purposes
+export const OID_KP_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+export const OID_ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+
+// RFC 3820 §3.8 proxyCertInfo and §3.8 / §6 policy languages
+export const OID_PROXY_CERT_INFO = '1.3.6.1.5.5.7.1.14';
+export const OID_PPL_ANY_LANGUAGE = '1.3.6.1.5.5.7.21.0';
+export const OID_PPL_INHERIT_ALL = '1.3.6.1.5.5.7.21.1';
+export const OID_PPL_INDEPENDENT = '1.3.6.1.5.5.7.21.2';
+// Globus: the "limited proxy" policy language, and the GSI-3 draft proxyCertInfo (pre-RFC 3820)
+export const OID_GLOBUS_LIMITED_PROXY = '1.3.6.1.4.1.3536.1.1.1.9';
+export const OID_GSI3_PROXY_CERT_INFO = '1.3.6.1.4.1.3536.1.222';
+
+/**
+ * Extensions this validator understands. RFC 5280 §4.2: a certificate with a critical extension that
+ * is not in this set is refused. certificatePolicies is recognised without policy processing, which
+ * RFC 5280 §6.1 permits with initial-policy-set = anyPolicy and no explicit policy required; the
+ * policy constraint extensions (policyConstraints, inhibitAnyPolicy, policyMappings) and
+ * nameConstraints are NOT processed and so refuse a chain when critical: fail closed.
+ */
+export const RECOGNISED_EXTENSIONS: ReadonlySet<string> = new Set([
+  OID_SUBJECT_KEY_IDENTIFIER,
+  OID_KEY_USAGE,
+  OID_SUBJECT_ALT_NAME,
+  OID_ISSUER_ALT_NAME,
+  OID_BASIC_CONSTRAINTS,
+  OID_CERTIFICATE_POLICIES,
+  OID_AUTHORITY_KEY_IDENTIFIER,
+  OID_EXT_KEY_USAGE,
+  OID_PROXY_CERT_INFO,
+  OID_GSI3_PROXY_CERT_INFO,
+]);

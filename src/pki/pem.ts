@@ -1,0 +1,51 @@
+/**
+ * Certificates out of text: a PEM file (RFC 7468) such as a MyProxy / grid-proxy-init proxy file
+ * (proxy certificate, private key, EEC), and nginx's `$ssl_client_escaped_cert` header value
+ * (the client certificate chain as URL-encoded PEM).
+ */
+import { invalidCertificate } from './invalid-certificate.js';
+
+// RFC 7468 §2: encapsulation boundaries; any label is matched so other blocks (keys) are skipped.
+const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
+// RFC 7468 §3: base64 with whitespace anywhere between characters, '=' padding at the end only.
+const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
+const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE']);
+
+/**
+ * Every CERTIFICATE block of `text`, in order, as DER. Private keys and other blocks are skipped.
+ * A certificate block that is not valid base64, or text with no certificate at all, is refused
+ * (`invalid_certificate`). The DER itself is checked later, by the validator.
+ */
+export function parsePEMChain(text: string): Buffer[] {
+  const out: Buffer[] = [];
+  for (const match of text.matchAll(BLOCK)) {
+    const [, label = '', body = '', endLabel = ''] = match;
+    if (label !== endLabel)
+      throw invalidCertificate('malformed PEM: BEGIN and END labels differ', `${label} / ${endLabel}`);
+    if (!CERTIFICATE_LABELS.has(label)) continue;
+    const base64 = body.replace(/\s+/g, '');
+    if (base64.length === 0 || base64.length % 4 !== 0 || !BASE64_BODY.test(base64)) {
+      throw invalidCertificate(`malformed PEM: certificate ${out.length + 1} is not valid base64`);
+    }
+    out.push(Buffer.from(base64, 'base64'));
+  }
+  if (out.length === 0) throw invalidCertificate('no PEM certificate found');
+  return out;
+}
+
+/**
+ * The chain in a header set by a TLS-terminating proxy: nginx's `$ssl_client_escaped_cert`
+ * (URL-encoded PEM, leaf first; several certificates when nginx forwards a chain). The
+ * tab-folded PEM of the deprecated `$ssl_client_cert` is accepted too.
+ */
+export function parseHeaderCertificate(value: string): Buffer[] {
+  const trimmed = value.trim();
+  if (trimmed === '') throw invalidCertificate('empty client certificate header');
+  let text: string;
+  try {
+    text = decodeURIComponent(trimmed);
+  } catch (err) {
+    throw invalidCertificate('client certificate header is not URL-encoded PEM', (err as Error).message);
+  }
+  return parsePEMChain(text);
+}

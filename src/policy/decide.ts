@@ -1,0 +1,77 @@
+import type { OWSRequest } from '../ows/types.js';
+import type { AuthMode } from '../registry/service.js';
+import type { PublicOperations } from './public-operations.js';
+import { COMPUTE_SCOPE, type Subject } from './subject.js';
+
+export type Decision =
+  | { allow: true; rule: 'public-service' | 'public-operation' | 'token-scope' }
+  | {
+      allow: false;
+      /** 401: no credential of the kind the service takes; 403: a credential that is not enough. */
+      status: 401 | 403;
+      code: 'authentication_required' | 'insufficient_scope' | 'forbidden';
+      description: string;
+      /** The credential the service takes, for the WWW-Authenticate challenge. */
+      auth: Exclude<AuthMode, 'public'>;
+      /** For insufficient_scope: the scope that would do (RFC 6750 §3). */
+      scope?: string;
+      rule: 'protected-operation' | 'protected-resource' | 'missing-scope';
+    };
+
+export interface DecideInput {
+  service: { auth: AuthMode };
+  request: OWSRequest;
+  subject: Subject;
+  publicOperations: PublicOperations;
+}
+
+/**
+ * The access decision of the coarse mode (the Python Twitcher's `auth` setting), pure:
+ * - `auth: public` → allow;
+ * - a known public operation of a recognised OWS request → allow (GetCapabilities, DescribeProcess…);
+ * - everything else — protected operations, vendor operations, non-OWS paths (data files, OGC API,
+ *   WPS outputs) — needs the service's credential: on `token` services an access token with the
+ *   `compute` scope. Fail closed: nothing here allows by omission.
+ */
+export function decide({ service, request, subject, publicOperations }: DecideInput): Decision {
+  if (service.auth === 'public') return { allow: true, rule: 'public-service' };
+  if (isPublicOperation(request, publicOperations)) return { allow: true, rule: 'public-operation' };
+
+  const what =
+    request.kind === 'ows'
+      ? `${request.operation ?? 'This operation'} on this service`
+      : `${request.method} ${request.path || '/'} on this service`;
+  const rule = request.kind === 'ows' ? 'protected-operation' : 'protected-resource';
+
+  if (service.auth === 'token' && subject.kind === 'token') {
+    if (subject.token.scopes.includes(COMPUTE_SCOPE)) return { allow: true, rule: 'token-scope' };
+    return {
+      allow: false,
+      status: 403,
+      code: 'insufficient_scope',
+      description: `${what} needs an access token with the "${COMPUTE_SCOPE}" scope.`,
+      auth: 'token',
+      scope: COMPUTE_SCOPE,
+      rule: 'missing-scope',
+    };
+  }
+  return {
+    allow: false,
+    status: 401,
+    code: 'authentication_required',
+    description: `${what} needs ${service.auth === 'token' ? 'an access token' : 'a client certificate'}.`,
+    auth: service.auth,
+    rule,
+  };
+}
+
+/** True for the operations open to everyone (no credential looked at, none needed). */
+export function isPublicOperation(request: OWSRequest, publicOperations: PublicOperations): boolean {
+  return (
+    request.kind === 'ows' &&
+    request.knownOperation &&
+    request.service !== undefined &&
+    request.operation !== undefined &&
+    publicOperations.get(request.service)?.has(request.operation.toLowerCase()) === true
+  );
+}

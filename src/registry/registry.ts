@@ -1,0 +1,102 @@
+import { TwitcherError } from '../errors.js';
+import type { Store } from '../store/types.js';
+import { generateName, sanitizeName } from './names.js';
+import { parseServiceInput } from './parse-service.js';
+import type { Service } from './service.js';
+
+/** Most services held by the lookup cache; a registry is small, the bound only guards memory. */
+const CACHE_MAX = 10_000;
+const GENERATED_NAME_TRIES = 8;
+
+/**
+ * The service registry: admin operations and the proxy's lookup. Lookups are cached in memory and
+ * the cache is dropped on every change, of this instance or (through the store's change feed) of
+ * another one: never stale by design.
+ */
+export class ServiceRegistry {
+  readonly #store: Store;
+  readonly #cache = new Map<string, Service>();
+  readonly #unsubscribe: () => void;
+  /** Bumped on every invalidation: a lookup that raced with a change does not cache what it read. */
+  #generation = 0;
+
+  constructor(store: Store) {
+    this.#store = store;
+    this.#unsubscribe = store.changes.subscribe((event) => {
+      if (event.aggregate !== 'services' && event.aggregate !== 'all') return;
+      this.#generation++;
+      if (event.aggregate === 'services' && event.key !== undefined) this.#cache.delete(event.key);
+      else this.#cache.clear();
+    });
+  }
+
+  /** Changes with every registry change (of any instance): caches derived from the registry compare it. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** The service of that name, from the cache when possible; undefined when unknown. */
+  async lookup(name: string): Promise<Service | undefined> {
+    const hit = this.#cache.get(name);
+    if (hit) return hit;
+    const generation = this.#generation;
+    const service = await this.#store.services.get(name);
+    if (service && generation === this.#generation) {
+      if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
+      this.#cache.set(name, service);
+    }
+    return service;
+  }
+
+  list(): Promise<Service[]> {
+    return this.#store.services.list();
+  }
+
+  /** The service named `name` (sanitised first, as names are stored sanitised), or a 404 error. */
+  async get(name: string): Promise<Service> {
+    const service = await this.#store.services.get(sanitizeName(name));
+    if (!service) throw notFound(name);
+    return service;
+  }
+
+  /** Registers a new service; a missing name is generated (and retried on a clash). */
+  async register(input: unknown): Promise<Service> {
+    const parsed = parseServiceInput(input);
+    if (parsed.name !== undefined) return this.#store.services.create({ ...parsed, name: parsed.name });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#store.services.create({ ...parsed, name: generateName(attempt) });
+      } catch (err) {
+        if (
+          !(err instanceof TwitcherError && err.code === 'duplicate_name') ||
+          attempt + 1 >= GENERATED_NAME_TRIES
+        ) {
+          throw err;
+        }
+      }
+    }
+  }
+
+  /** Replaces the service named in the path, or creates it. */
+  async put(pathName: string, input: unknown): Promise<{ service: Service; created: boolean }> {
+    const parsed = parseServiceInput(input, { pathName });
+    return this.#store.services.put({ ...parsed, name: parsed.name ?? sanitizeName(pathName) });
+  }
+
+  async unregister(name: string): Promise<void> {
+    if (!(await this.#store.services.delete(sanitizeName(name)))) throw notFound(name);
+  }
+
+  clear(): Promise<number> {
+    return this.#store.services.clear();
+  }
+
+  close(): void {
+    this.#unsubscribe();
+    this.#cache.clear();
+  }
+}
+
+export function notFound(name: string): TwitcherError {
+  return new TwitcherError('service_not_found', { description: `No service named "${name}" is registered.` });
+}

@@ -1,0 +1,50 @@
+/** The service model, in the Python Twitcher's shape `{name, url, type, purl, auth, public, verify}`. */
+
+export const SERVICE_TYPES = [
+  'wps',
+  'wms',
+  'wfs',
+  'wcs',
+  'wmts',
+  'csw',
+  'thredds',
+  'ogcapi',
+  'http',
+] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+
+/** `public` needs nothing; `token` and `cert` protect everything but the public operations. */
+export const AUTH_MODES = ['token', 'cert', 'public'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+export interface Service {
+  name: string;
+  /** Absolute http(s) URL of the upstream service, without credentials. */
+  url: string;
+  type: ServiceType;
+  /** Public URL written into rewritten documents instead of the proxy URL ('' = the proxy URL). */
+  purl: string;
+  auth: AuthMode;
+  /** Verify the upstream's TLS certificate. */
+  verify: boolean;
+  /** Pass the data carried by the client's access token to the upstream as request headers. */
+  passTokenData: boolean;
+}
+
+/** The JSON of a service on the admin API, as the Python Twitcher answers it (`public` is derived). */
+export interface ServiceJSON extends Service {
+  public: boolean;
+}
+
+export function toServiceJSON(service: Service): ServiceJSON {
+  return {
+    name: service.name,
+    url: service.url,
+    type: service.type,
+    purl: service.purl,
+    auth: service.auth,
+    public: service.auth === 'public',
+    verify: service.verify,
+    passTokenData: service.passTokenData,
+  };
+}

@@ -1,0 +1,77 @@
+import { hashPassword } from '../auth/password.js';
+import { type FieldError, TwitcherError } from '../errors.js';
+import type { UserRecord, UserRepository } from '../store/types.js';
+
+/**
+ * User names appear in HTTP Basic (no ':'), in certificate subjects (CN=<name>) and on the MyProxy
+ * wire, where CR, LF and NUL would inject fields: letters, digits and `._@-` only.
+ */
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+export const MIN_PASSWORD = 8;
+const MAX_PASSWORD = 1024;
+
+export interface UserJSON {
+  username: string;
+  admin: boolean;
+  created_at: string;
+}
+
+export function toUserJSON(u: UserRecord): UserJSON {
+  return { username: u.username, admin: u.isAdmin, created_at: new Date(u.createdAt).toISOString() };
+}
+
+function passwordProblem(password: unknown): string | undefined {
+  if (typeof password !== 'string') return 'must be a string';
+  if (password.length < MIN_PASSWORD) return `must have at least ${MIN_PASSWORD} characters`;
+  if (password.length > MAX_PASSWORD) return `must have at most ${MAX_PASSWORD} characters`;
+  return undefined;
+}
+
+function fail(errors: FieldError[]): never {
+  throw new TwitcherError('validation_failed', {
+    description: errors.map((e) => `${e.field} ${e.message}`).join('; '),
+    fields: errors,
+  });
+}
+
+/** Adds a user; the password is stored only as an scrypt hash. */
+export async function createUser(users: UserRepository, body: Record<string, unknown>): Promise<UserRecord> {
+  const errors: FieldError[] = Object.keys(body)
+    .filter((k) => !['username', 'password'].includes(k))
+    .map((field) => ({ field, message: 'is not a known field' }));
+  const { username, password } = body;
+  if (typeof username !== 'string' || !USERNAME.test(username)) {
+    errors.push({
+      field: 'username',
+      message: 'must be 1 to 128 letters, digits or ._@- (starting with a letter or digit)',
+    });
+  }
+  const problem = passwordProblem(password);
+  if (problem) errors.push({ field: 'password', message: problem });
+  if (errors.length > 0) fail(errors);
+  return users.create({
+    username: username as string,
+    passwordHash: await hashPassword(password as string),
+    isAdmin: false,
+  });
+}
+
+export async function changePassword(
+  users: UserRepository,
+  username: string,
+  body: Record<string, unknown>,
+): Promise<void> {
+  const errors: FieldError[] = Object.keys(body)
+    .filter((k) => k !== 'password')
+    .map((field) => ({ field, message: 'is not a known field' }));
+  const problem = passwordProblem(body['password']);
+  if (problem) errors.push({ field: 'password', message: problem });
+  if (errors.length > 0) fail(errors);
+  if (!(await users.setPasswordHash(username, await hashPassword(body['password'] as string)))) {
+    throw userNotFound(username);
+  }
+}
+
+export function userNotFound(username: string): TwitcherError {
+  return new TwitcherError('not_found', { description: `No user "${username}".` });
+}
