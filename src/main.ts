@@ -5,6 +5,8 @@ import { loadConfig } from './config/load.js';
 import { buildApp } from './http/build-app.js';
 import { createTokenService } from './oauth/token-service.js';
 import { type CertificateAuthority, openCertificateAuthority } from './pki/ca/index.js';
+import type { LogonBackend } from './pki/logon-backend.js';
+import { createMyProxyLogonBackend } from './pki/logon-backend-myproxy.js';
 import { createUpstreamAgents } from './proxy/agents.js';
 import { ServiceRegistry } from './registry/registry.js';
 import { openStore } from './store/open-store.js';
@@ -74,6 +76,7 @@ export async function start(options: StartOptions = {}): Promise<Running> {
       // Created on the first start (key file mode 0600), reused afterwards.
       ca = await openCertificateAuthority({
         dir: config.certs.caDir,
+        keyType: config.certs.caKeyType,
         issuedSubjectBases: [config.certs.baseDN],
       });
     } catch (err) {
@@ -83,16 +86,35 @@ export async function start(options: StartOptions = {}): Promise<Running> {
       );
     }
   }
+  let certificateBackend: LogonBackend | undefined;
+  if (config.certs.backend === 'myproxy') {
+    try {
+      certificateBackend = createMyProxyLogonBackend(config.certs.myproxy);
+    } catch (err) {
+      await store.close();
+      throw new StartupError(`cannot set up the MyProxy backend: ${(err as Error).message}`);
+    }
+  }
   const registry = new ServiceRegistry(store);
   const agents = createUpstreamAgents(config.proxy);
-  const app = await buildApp(config, {
-    store,
-    registry,
-    admin: admin.verifier,
-    agents,
-    tokens,
-    ...(ca && { certificateAuthority: async () => ca }),
-  });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(config, {
+      store,
+      registry,
+      admin: admin.verifier,
+      agents,
+      tokens,
+      ...(ca && { certificateAuthority: async () => ca }),
+      ...(certificateBackend && { certificateBackend }),
+    });
+  } catch (err) {
+    await agents.close();
+    registry.close();
+    await store.close();
+    // unreadable TLS files or trust anchors, a MyProxy CA file…: one line, not a stack
+    throw new StartupError(`cannot set up the server: ${(err as Error).message}`);
+  }
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
@@ -110,7 +132,7 @@ export async function start(options: StartOptions = {}): Promise<Running> {
     config,
     app,
     store,
-    address: `http://${host}:${port}`,
+    address: `${config.tls.certFile !== undefined ? 'https' : 'http'}://${host}:${port}`,
     async close() {
       await app.close();
       await agents.close();

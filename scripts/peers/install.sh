@@ -26,6 +26,7 @@
 #   python3-pymacaroons                 macaroon client side
 #   curl wrk                            readiness checks, smoke checks, load tests
 #   nginx-light                         reverse proxy in front of Twitcher (TLS / X-Forwarded-* tests)
+#   libnginx-mod-stream                 nginx TLS passthrough to Twitcher's own TLS listener (proxy certificates)
 #   openssl                             test CA and certificates
 #   myproxy-server myproxy myproxy-admin globus-gsi-cert-utils-progs globus-proxy-utils
 #                                       X.509 proxy certificates (MyProxy server and clients)
@@ -34,7 +35,7 @@ set -euo pipefail
 PKGS=(
   python3-pywps python3-waitress python3-owslib python3-requests-oauthlib python3-pymacaroons
   cgi-mapserver mapserver-bin lighttpd gdal-bin
-  curl wrk nginx-light openssl
+  curl wrk nginx-light libnginx-mod-stream openssl
   myproxy-server myproxy myproxy-admin globus-gsi-cert-utils-progs globus-proxy-utils
 )
 

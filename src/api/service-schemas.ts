@@ -3,7 +3,7 @@ import { AUTH_MODES, SERVICE_TYPES } from '../registry/service.js';
 /** JSON schemas of the services API: they drive the OpenAPI document; bodies are checked by parseServiceInput. */
 export const serviceJSONSchema = {
   type: 'object',
-  required: ['name', 'url', 'type', 'purl', 'auth', 'public', 'verify', 'passTokenData'],
+  required: ['name', 'url', 'type', 'purl', 'auth', 'public', 'verify', 'passTokenData', 'certSubjects'],
   properties: {
     name: {
       type: 'string',
@@ -19,6 +19,11 @@ export const serviceJSONSchema = {
     passTokenData: {
       type: 'boolean',
       description: 'Pass the data carried by access tokens to this upstream as request headers.',
+    },
+    certSubjects: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'auth "cert": subject DN patterns a client certificate must match (empty: any valid one).',
     },
   },
 } as const;
@@ -42,6 +47,13 @@ export const serviceInputSchema = {
     public: { type: 'boolean', description: 'Accepted for compatibility; must agree with auth.' },
     verify: { type: 'boolean', default: true },
     passTokenData: { type: 'boolean', default: false, description: 'Opt in to receive token data headers.' },
+    certSubjects: {
+      type: 'array',
+      items: { type: 'string' },
+      description:
+        'auth "cert" only: subject DN patterns, `*` a wildcard; `/C=XX/O=ESGF/CN=*` (OpenSSL form) or ' +
+        '`CN=*,OU=Users,O=Twitcher` (RFC 4514); matched case-insensitively. Empty: any valid certificate.',
+    },
   },
 } as const;
 

@@ -29,6 +29,8 @@ export interface ServiceJSON {
   verify: boolean;
   /** Whether the data carried by access tokens is passed to this upstream as request headers. */
   passTokenData: boolean;
+  /** `auth: cert`: subject DN patterns a client certificate must match (empty: any valid one). */
+  certSubjects: string[];
 }
 
 /**
@@ -51,6 +53,8 @@ export interface ServiceInput {
   verify?: boolean;
   /** Default false. */
   passTokenData?: boolean;
+  /** `auth: cert` only: subject DN patterns, e.g. `/C=XX/O=ESGF/*` or `CN=*,OU=Users,O=Twitcher`. */
+  certSubjects?: string[];
 }
 
 /** The scopes Twitcher grants: `compute` opens `auth: token` services, `register` manages the registry. */

@@ -1,11 +1,23 @@
 /** The shape of a loaded configuration: frozen, fully defaulted, validated. */
 export interface Config {
   server: { host: string; port: number; url: string; workers: number; trustProxy: string[] };
+  /** HTTPS on server.port when both are set. */
+  tls: { certFile?: string | undefined; keyFile?: string | undefined };
+  clientCerts: {
+    caFile?: string | undefined;
+    caDir?: string | undefined;
+    maxDepth: number;
+    legacyProxies: 'accept' | 'refuse';
+    limitedProxies: 'accept' | 'refuse';
+    header?: string | undefined;
+    headerFrom: string[];
+    delegationHeader?: string | undefined;
+  };
   database: { url: string; poolSize: number };
   protectedPath: string;
   admin: { username: string; password?: string | undefined; passwordHash?: string | undefined };
   token: {
-    type: 'random' | 'signed' | 'custom' | 'keycloak';
+    type: 'random' | 'signed' | 'custom' | 'macaroon' | 'keycloak';
     /** Seconds. */
     lifetime: number;
     issuer: string;
@@ -17,15 +29,27 @@ export interface Config {
     secret?: string | undefined;
     trustedIssuers: TrustedIssuer[];
     dataHeaderPrefix: string;
+    /** Macaroon root keys: the first mints, all verify. */
+    macaroonKeys: MacaroonKey[];
   };
   certs: {
-    backend: 'ca' | 'off';
+    backend: 'ca' | 'myproxy' | 'off';
     prefix: string;
     caDir: string;
+    caKeyType: 'rsa-3072' | 'ec-p256';
     baseDN: string;
     /** Seconds. */
     lifetime: number;
     maxFailures: number;
+    /** The MyProxy server of `backend: myproxy` (host and caFile are then set: load.ts checks). */
+    myproxy: {
+      host?: string | undefined;
+      port: number;
+      caFile?: string | undefined;
+      serverDN?: string | undefined;
+      /** Milliseconds. */
+      timeout: number;
+    };
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   proxy: {
@@ -37,6 +61,12 @@ export interface Config {
     /** Per OWS service (lower case): operations open to everyone; services left out keep the defaults. */
     publicOperations: Record<string, string[]>;
   };
+}
+
+/** A macaroon root key (`secret`: at least 32 characters, used as UTF-8 bytes). */
+export interface MacaroonKey {
+  id: string;
+  secret: string;
 }
 
 /** An external OpenID provider whose access tokens are accepted. */

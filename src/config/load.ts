@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Config, TrustedIssuer } from './config.js';
+import { addressRangeProblem } from '../http/address-ranges.js';
+import { macaroonKeysProblem } from '../oauth/tokens/macaroon-keys.js';
+import type { Config, MacaroonKey, TrustedIssuer } from './config.js';
 import { parseSettingValue } from './parse-value.js';
 import { SETTINGS } from './settings.js';
 
@@ -74,6 +76,29 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (values['token.type'] === 'keycloak' && Array.isArray(issuers) && issuers.length === 0) {
     problems.push('token.type keycloak needs at least one entry in token.trustedIssuers');
   }
+  if (values['certs.backend'] === 'myproxy') {
+    // fail closed: no MyProxy server is guessed, and none is trusted without its CA
+    if (values['certs.myproxy.host'] === undefined) {
+      problems.push('certs.backend myproxy needs certs.myproxy.host (TWITCHER_CERTS_MYPROXY_HOST)');
+    }
+    if (values['certs.myproxy.caFile'] === undefined) {
+      problems.push('certs.backend myproxy needs certs.myproxy.caFile (TWITCHER_CERTS_MYPROXY_CA_FILE)');
+    }
+  }
+  if ((values['tls.certFile'] === undefined) !== (values['tls.keyFile'] === undefined)) {
+    problems.push('tls.certFile and tls.keyFile go together');
+  }
+  const headerFrom = values['clientCerts.headerFrom'] as string[];
+  if (values['clientCerts.header'] !== undefined && headerFrom.length === 0) {
+    problems.push(
+      'clientCerts.header needs clientCerts.headerFrom (TWITCHER_CLIENT_CERTS_HEADER_FROM): the addresses of the front proxies that set it',
+    );
+  }
+  for (const entry of headerFrom) {
+    if (addressRangeProblem(entry)) problems.push(`clientCerts.headerFrom: ${addressRangeProblem(entry)}`);
+  }
+  const macaroonKeyProblem = macaroonKeysProblem(values['token.macaroonKeys']);
+  if (macaroonKeyProblem) problems.push(`token.macaroonKeys ${macaroonKeyProblem}`);
   const publicOps = values['proxy.publicOperations'];
   if (publicOps !== undefined && !isOperationMap(publicOps)) {
     problems.push('proxy.publicOperations must map service names to lists of operation names');
@@ -83,7 +108,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const host = values['server.host'] as string;
   const port = values['server.port'] as number;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  const serverURL = (values['server.url'] as string | undefined) ?? `http://${urlHost}:${port}`;
+  const scheme = values['tls.certFile'] !== undefined ? 'https' : 'http';
+  const serverURL = (values['server.url'] as string | undefined) ?? `${scheme}://${urlHost}:${port}`;
   const config: Config = {
     server: {
       host,
@@ -91,6 +117,20 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       url: serverURL,
       workers: values['server.workers'] as number,
       trustProxy: values['server.trustProxy'] as string[],
+    },
+    tls: {
+      certFile: values['tls.certFile'] as string | undefined,
+      keyFile: values['tls.keyFile'] as string | undefined,
+    },
+    clientCerts: {
+      caFile: values['clientCerts.caFile'] as string | undefined,
+      caDir: values['clientCerts.caDir'] as string | undefined,
+      maxDepth: values['clientCerts.maxDepth'] as number,
+      legacyProxies: values['clientCerts.legacyProxies'] as 'accept' | 'refuse',
+      limitedProxies: values['clientCerts.limitedProxies'] as 'accept' | 'refuse',
+      header: values['clientCerts.header'] as string | undefined,
+      headerFrom,
+      delegationHeader: values['clientCerts.delegationHeader'] as string | undefined,
     },
     database: { url: values['database.url'] as string, poolSize: values['database.poolSize'] as number },
     protectedPath: (values['protectedPath'] as string).replace(/\/+$/, ''),
@@ -111,14 +151,23 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       secret: values['token.secret'] as string | undefined,
       trustedIssuers: issuers as TrustedIssuer[],
       dataHeaderPrefix: values['token.dataHeaderPrefix'] as string,
+      macaroonKeys: values['token.macaroonKeys'] as MacaroonKey[],
     },
     certs: {
       backend: values['certs.backend'] as Config['certs']['backend'],
       prefix: (values['certs.prefix'] as string).replace(/\/+$/, ''),
       caDir: values['certs.caDir'] as string,
+      caKeyType: values['certs.caKeyType'] as 'rsa-3072' | 'ec-p256',
       baseDN: values['certs.baseDN'] as string,
       lifetime: Math.max(60, Math.round((values['certs.lifetime'] as number) / 1000)),
       maxFailures: values['certs.maxFailures'] as number,
+      myproxy: {
+        host: values['certs.myproxy.host'] as string | undefined,
+        port: values['certs.myproxy.port'] as number,
+        caFile: values['certs.myproxy.caFile'] as string | undefined,
+        serverDN: values['certs.myproxy.serverDN'] as string | undefined,
+        timeout: values['certs.myproxy.timeout'] as number,
+      },
     },
     log: { level: values['log.level'] as Config['log']['level'] },
     proxy: {

@@ -76,6 +76,83 @@ export const SETTINGS: readonly Setting[] = [
       '(e.g. `127.0.0.1,10.0.0.0/8`). Empty: the client address is the socket address.',
   },
   {
+    path: 'tls.certFile',
+    env: 'TWITCHER_TLS_CERT_FILE',
+    type: { kind: 'string', minLength: 1 },
+    doc:
+      'PEM certificate (chain) of the server. With `tls.keyFile`, Twitcher speaks HTTPS on `server.port` and asks ' +
+      'every client for a certificate without requiring one: `auth: cert` services validate it themselves, RFC 3820 ' +
+      'proxy certificates included (see docs/security.md).',
+  },
+  {
+    path: 'tls.keyFile',
+    env: 'TWITCHER_TLS_KEY_FILE',
+    type: { kind: 'string', minLength: 1 },
+    doc: 'PEM private key of `tls.certFile`.',
+  },
+  {
+    path: 'clientCerts.caFile',
+    env: 'TWITCHER_CLIENT_CERTS_CA_FILE',
+    type: { kind: 'string', minLength: 1 },
+    doc:
+      'PEM bundle of the CA certificates client certificates must lead to. The built-in CA (`certs.backend: ca`) ' +
+      'is always trusted as well, so the certificates of `logon` work without more configuration.',
+  },
+  {
+    path: 'clientCerts.caDir',
+    env: 'TWITCHER_CLIENT_CERTS_CA_DIR',
+    type: { kind: 'string', minLength: 1 },
+    doc: 'A directory of trusted CA certificates, as `/etc/grid-security/certificates` (`<hash>.0`, `*.pem`, `*.crt`).',
+  },
+  {
+    path: 'clientCerts.maxDepth',
+    env: 'TWITCHER_CLIENT_CERTS_MAX_DEPTH',
+    type: { kind: 'integer', min: 1, max: 20 },
+    default: 10,
+    doc: 'Most certificates in a client chain (proxies and intermediate CAs), the trust anchor not counted.',
+  },
+  {
+    path: 'clientCerts.legacyProxies',
+    env: 'TWITCHER_CLIENT_CERTS_LEGACY_PROXIES',
+    type: { kind: 'enum', values: ['refuse', 'accept'] },
+    default: 'refuse',
+    doc: 'Pre-RFC 3820 proxy certificates (GSI-3 draft, GT2 `CN=proxy`): refused unless `accept`.',
+  },
+  {
+    path: 'clientCerts.limitedProxies',
+    env: 'TWITCHER_CLIENT_CERTS_LIMITED_PROXIES',
+    type: { kind: 'enum', values: ['accept', 'refuse'] },
+    default: 'accept',
+    doc: 'Globus limited proxy certificates: accepted (as their end-entity identity) unless `refuse`.',
+  },
+  {
+    path: 'clientCerts.header',
+    env: 'TWITCHER_CLIENT_CERTS_HEADER',
+    type: { kind: 'string', pattern: /^[A-Za-z][A-Za-z0-9-]*$/, patternHint: 'a header name' },
+    doc:
+      'Behind a TLS-terminating front proxy: the request header carrying the client certificate as URL-encoded PEM ' +
+      '(nginx: `proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;`), believed only from ' +
+      '`clientCerts.headerFrom`, validated by Twitcher like a certificate of its own TLS listener. Unset: off.',
+  },
+  {
+    path: 'clientCerts.headerFrom',
+    env: 'TWITCHER_CLIENT_CERTS_HEADER_FROM',
+    type: { kind: 'list' },
+    default: [],
+    doc:
+      'Addresses or CIDR ranges of the front proxies whose `clientCerts.header` is believed (e.g. `127.0.0.1`). ' +
+      'From any other address the header is ignored (and never passed upstream).',
+  },
+  {
+    path: 'clientCerts.delegationHeader',
+    env: 'TWITCHER_CLIENT_CERTS_DELEGATION_HEADER',
+    type: { kind: 'string', pattern: /^[A-Za-z][A-Za-z0-9-]*$/, patternHint: 'a header name' },
+    doc:
+      'Delegation (off when unset): on `auth: cert` services, the validated client chain (URL-encoded PEM, leaf ' +
+      "first, certificates only) is passed to the upstream in this header, e.g. `X-X509-User-Chain`. Clients' own " +
+      'values of it are dropped.',
+  },
+  {
     path: 'database.url',
     env: 'TWITCHER_DATABASE_URL',
     type: {
@@ -134,11 +211,12 @@ export const SETTINGS: readonly Setting[] = [
   {
     path: 'certs.backend',
     env: 'TWITCHER_CERTS_BACKEND',
-    type: { kind: 'enum', values: ['ca', 'off'] },
+    type: { kind: 'enum', values: ['ca', 'myproxy', 'off'] },
     default: 'ca',
     doc:
       'The certificate service (MyProxyWebService-compatible `get-trustroots` and `logon`): `ca`, the built-in ' +
-      "online CA, whose users are Twitcher's own (`/users`); `off` to disable it.",
+      "online CA, whose users are Twitcher's own (`/users`); `myproxy`, a MyProxy server (`certs.myproxy.*`) that " +
+      'authenticates the user name and passphrase and issues the certificates; `off` to disable it.',
   },
   {
     path: 'certs.prefix',
@@ -159,11 +237,22 @@ export const SETTINGS: readonly Setting[] = [
     doc: 'Where the built-in CA keeps its key (mode 0600) and certificate, created on the first start.',
   },
   {
+    path: 'certs.caKeyType',
+    env: 'TWITCHER_CERTS_CA_KEY_TYPE',
+    type: { kind: 'enum', values: ['rsa-3072', 'ec-p256'] },
+    default: 'rsa-3072',
+    doc:
+      'Key of a built-in CA created on the first start. RSA by default: Globus tools (grid-proxy-init, GSI ' +
+      'clients) cannot make proxy certificates under a certificate an EC key signed.',
+  },
+  {
     path: 'certs.baseDN',
     env: 'TWITCHER_CERTS_BASE_DN',
     type: { kind: 'string', minLength: 1 },
-    default: 'O=Twitcher,OU=Users',
-    doc: 'Subject of issued certificates: this DN plus `CN=<user name>` (never taken from the request).',
+    default: '/O=Twitcher/OU=Users',
+    doc:
+      "Subject of issued certificates: this DN plus `CN=<user name>` (never taken from the request), in OpenSSL's " +
+      'one-line form (`/O=Twitcher/OU=Users`, most significant first) or RFC 4514 (`OU=Users,O=Twitcher`).',
   },
   {
     path: 'certs.lifetime',
@@ -180,6 +269,44 @@ export const SETTINGS: readonly Setting[] = [
     doc: 'Failed logons allowed per user name and per client address within 5 minutes; then 429.',
   },
   {
+    path: 'certs.myproxy.host',
+    env: 'TWITCHER_CERTS_MYPROXY_HOST',
+    type: { kind: 'string', minLength: 1 },
+    doc: 'Host name or address of the MyProxy server (required with `certs.backend: myproxy`).',
+  },
+  {
+    path: 'certs.myproxy.port',
+    env: 'TWITCHER_CERTS_MYPROXY_PORT',
+    type: { kind: 'integer', min: 1, max: 65535 },
+    default: 7512,
+    doc: 'TCP port of the MyProxy server.',
+  },
+  {
+    path: 'certs.myproxy.caFile',
+    env: 'TWITCHER_CERTS_MYPROXY_CA_FILE',
+    type: { kind: 'string', minLength: 1 },
+    doc:
+      "PEM file with the CA certificate(s) that signed the MyProxy server's certificate (required with " +
+      '`certs.backend: myproxy`; the server is never trusted without it).',
+  },
+  {
+    path: 'certs.myproxy.serverDN',
+    env: 'TWITCHER_CERTS_MYPROXY_SERVER_DN',
+    type: { kind: 'string', minLength: 1 },
+    defaultDoc: 'unset (host name check)',
+    doc:
+      "Subject DN the MyProxy server's certificate must have (`/O=Grid/CN=host/myproxy.example.org` or " +
+      'RFC 4514). Unset: its last CN must be `host/{host}`, `myproxy/{host}` or `{host}`, or a subjectAltName ' +
+      'must match `{host}`, as `myproxy-logon` checks.',
+  },
+  {
+    path: 'certs.myproxy.timeout',
+    env: 'TWITCHER_CERTS_MYPROXY_TIMEOUT',
+    type: { kind: 'duration' },
+    default: 30_000,
+    doc: 'Bound on one exchange with the MyProxy server (connect, TLS handshake, request); then 504.',
+  },
+  {
     path: 'log.level',
     env: 'TWITCHER_LOG_LEVEL',
     type: { kind: 'enum', values: LOG_LEVELS },
@@ -189,12 +316,13 @@ export const SETTINGS: readonly Setting[] = [
   {
     path: 'token.type',
     env: 'TWITCHER_TOKEN_TYPE',
-    type: { kind: 'enum', values: ['random', 'signed', 'custom', 'keycloak'] },
+    type: { kind: 'enum', values: ['random', 'signed', 'custom', 'macaroon', 'keycloak'] },
     default: 'random',
     doc:
       'Kind of access token the token endpoint issues: `random` (opaque, stored only as a hash), `signed` ' +
       '(a JWT signed with `token.signingKeyFile`, public keys at `/.well-known/jwks.json`), `custom` (an HS256 JWT ' +
-      'with `token.secret`, for sites that validate elsewhere) or `keycloak` (Twitcher issues none: tokens come from ' +
+      'with `token.secret`, for sites that validate elsewhere), `macaroon` (a macaroon its holders can narrow ' +
+      'offline, see docs/macaroons.md) or `keycloak` (Twitcher issues none: tokens come from ' +
       'the OpenID providers in `token.trustedIssuers`). Tokens of every kind Twitcher can check are accepted.',
   },
   {
@@ -244,7 +372,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TWITCHER_TOKEN_KEY_DIR',
     type: { kind: 'string', minLength: 1 },
     default: 'var/keys',
-    doc: 'Where a generated signing key and certificate are kept (private key file mode 0600).',
+    doc: 'Where a generated signing key and certificate, or macaroon root key, are kept (private key files mode 0600).',
   },
   {
     path: 'token.secret',
@@ -277,6 +405,18 @@ export const SETTINGS: readonly Setting[] = [
     doc:
       'Prefix of the request headers that carry token data to upstreams registered with `passTokenData: true`. ' +
       'Headers with this prefix sent by clients are always dropped.',
+  },
+  {
+    path: 'token.macaroonKeys',
+    env: 'TWITCHER_TOKEN_MACAROON_KEYS',
+    type: { kind: 'json' },
+    default: [],
+    secret: true,
+    doc:
+      'Root keys of macaroons: a list of `{"id": "2025-06", "secret": "…at least 32 characters…"}` (id: 1 to 64 ' +
+      'characters of `A-Z a-z 0-9 _ -`). The first key mints; the others are still accepted until removed ' +
+      '(rotation). Several instances share them here. Macaroons are accepted whatever `token.type` is once a key ' +
+      'is set; with `token.type` `macaroon` and no key, one is generated under `token.keyDir` on the first start.',
   },
   {
     path: 'proxy.connectTimeout',

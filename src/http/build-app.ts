@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { constants, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUI from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -14,6 +15,13 @@ import { oauthRoutes } from '../oauth/oauth-routes.js';
 import type { TokenService } from '../oauth/token-service-types.js';
 import type { CertificateAuthority } from '../pki/ca/index.js';
 import { certificateServiceRoutes } from '../pki/certificate-service-routes.js';
+import {
+  type ClientCertificateAuthenticator,
+  clientCertificatesFromConfig,
+} from '../pki/client-certificates.js';
+import type { LogonBackend } from '../pki/logon-backend.js';
+import { createCALogonBackend } from '../pki/logon-backend-ca.js';
+import { createMyProxyLogonBackend } from '../pki/logon-backend-myproxy.js';
 import type { UpstreamAgents } from '../proxy/agents.js';
 import { proxyRoutes } from '../proxy/proxy-routes.js';
 import type { ServiceRegistry } from '../registry/registry.js';
@@ -35,17 +43,37 @@ export interface AppDeps {
   agents: UpstreamAgents;
   /** Issuing and validation of access tokens. */
   tokens: TokenService;
-  /** The built-in online CA of the certificate service (absent: the service is off). */
+  /** The built-in online CA of the certificate service (`certs.backend: ca`). */
   certificateAuthority?: () => Promise<CertificateAuthority>;
+  /**
+   * The certificate service's backend. Default: a MyProxy client from `certs.myproxy` when
+   * `certs.backend` is `myproxy`, else the built-in CA when `certificateAuthority` is given, else none
+   * (the service is off).
+   */
+  certificateBackend?: LogonBackend;
   /** Where JSON log lines go (default: standard output). */
   logStream?: DestinationStream;
+  /** Client certificates of `auth: cert` services. Default: from `clientCerts` and the built-in CA. */
+  clientCertificates?: ClientCertificateAuthenticator;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The HTTP application: routes, error rendering, OpenAPI. Does not listen. */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  // first: a MyProxy backend made here reads its CA file, which may fail
+  const certificates = certificateBackend(config, deps);
+  const clientCertificates =
+    deps.clientCertificates ??
+    clientCertificatesFromConfig(
+      config.clientCerts,
+      deps.certificateAuthority && (await deps.certificateAuthority()).certificate.der,
+    );
   const app = Fastify({
+    ...(config.tls.certFile !== undefined &&
+      config.tls.keyFile !== undefined && {
+        https: httpsOptions(config.tls.certFile, config.tls.keyFile),
+      }),
     logger: loggerOptions(config.log.level, deps.logStream),
     // Correlate with a front proxy's id when it is a sane token; otherwise make one.
     genReqId: (req) => {
@@ -117,18 +145,40 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     requireAdmin,
   });
   await app.register(oauthRoutes, { clients: deps.store.clients, tokens: deps.tokens, requireAdmin });
-  if (deps.certificateAuthority) {
-    await app.register(certificateServiceRoutes, {
-      config,
-      store: deps.store,
-      ca: deps.certificateAuthority,
-    });
-  }
+  if (certificates) await app.register(certificateServiceRoutes, { config, backend: certificates });
   await app.register(proxyRoutes, {
     config,
     registry: deps.registry,
     agents: deps.agents,
     verifyAccessToken,
+    clientCertificates,
   });
   return app;
+}
+
+/**
+ * HTTPS that asks every client for a certificate and lets the handshake succeed whatever it is:
+ * OpenSSL refuses RFC 3820 proxy chains, so `auth: cert` services validate the chain themselves.
+ * No session resumption: a resumed TLS session does not carry the peer's chain, only its leaf.
+ */
+function httpsOptions(certFile: string, keyFile: string) {
+  return {
+    cert: readFileSync(certFile),
+    key: readFileSync(keyFile),
+    requestCert: true,
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2' as const,
+    secureOptions: constants.SSL_OP_NO_TICKET,
+  };
+}
+
+function certificateBackend(config: Config, deps: AppDeps): LogonBackend | undefined {
+  if (deps.certificateBackend) return deps.certificateBackend;
+  if (config.certs.backend === 'myproxy') return createMyProxyLogonBackend(config.certs.myproxy);
+  if (!deps.certificateAuthority) return undefined;
+  return createCALogonBackend({
+    store: deps.store,
+    ca: deps.certificateAuthority,
+    baseDN: config.certs.baseDN,
+  });
 }

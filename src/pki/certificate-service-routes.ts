@@ -1,20 +1,18 @@
+import { X509Certificate } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { parseBasicAuthorization } from '../auth/basic.js';
 import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
 import { logError } from '../http/log-error.js';
 import { toTwitcherError } from '../http/to-twitcher-error.js';
-import type { Store } from '../store/types.js';
-import { createUserVerifier } from '../users/verify-user.js';
-import { type CertificateAuthority, randomSerial, toPEM, userSubjectDN } from './ca/index.js';
 import { parseCertificateRequest } from './csr.js';
 import { FailureLimiter } from './failure-limiter.js';
+import type { LogonBackend } from './logon-backend.js';
 
 interface Options {
   config: Config;
-  store: Store;
-  /** The built-in CA, opened (and created on the first start) by main.ts. */
-  ca: () => Promise<CertificateAuthority>;
+  /** Who authenticates and issues: the built-in CA or a MyProxy server. */
+  backend: LogonBackend;
 }
 
 const CHALLENGE = 'Basic realm="Twitcher certificate service", charset="UTF-8"';
@@ -22,17 +20,17 @@ const WINDOW_MS = 5 * 60_000;
 
 /**
  * The certificate service, wire-compatible with cedadev's MyProxyWebService: `GET {prefix}/get-trustroots`
- * (one `name=base64` line per trust-root file) and `POST {prefix}/logon` (HTTP Basic with a Twitcher
- * user, form field `certificate_request` = PEM or base64 DER CSR; answer: the issued certificate as PEM
- * text/plain). Errors are short text/plain lines, as MyProxyWebService's clients expect, with the
- * stable code in `X-Twitcher-Error`.
+ * (one `name=base64` line per trust-root file) and `POST {prefix}/logon` (HTTP Basic, form field
+ * `certificate_request` = PEM or base64 DER CSR; answer: the issued certificate chain as PEM
+ * text/plain, the new certificate first). The backend authenticates and issues; failed logons are
+ * limited here, whatever the backend. Errors are short text/plain lines, as MyProxyWebService's
+ * clients expect, with the stable code in `X-Twitcher-Error`.
  */
 export async function certificateServiceRoutes(
   app: FastifyInstance,
-  { config, store, ca }: Options,
+  { config, backend }: Options,
 ): Promise<void> {
   const prefix = config.certs.prefix;
-  const verifyUser = createUserVerifier(store.users);
   const limiter = new FailureLimiter(config.certs.maxFailures, WINDOW_MS);
 
   app.addContentTypeParser(
@@ -54,7 +52,7 @@ export async function certificateServiceRoutes(
     `${prefix}/get-trustroots`,
     { schema: { tags, summary: 'Trust roots: one name=base64 line per file' } },
     async (_r, reply) => {
-      const files = (await ca()).trustRootFiles();
+      const files = await backend.trustRoots();
       return sendText(reply, files.map((f) => `${f.name}=${f.data.toString('base64')}`).join('\n'));
     },
   );
@@ -74,7 +72,7 @@ export async function certificateServiceRoutes(
       schema: {
         tags,
         summary:
-          'Log on: HTTP Basic + certificate_request (PEM or base64 DER CSR) → a short-lived certificate (PEM)',
+          'Log on: HTTP Basic + certificate_request (PEM or base64 DER CSR) → a short-lived certificate chain (PEM)',
         security: [{ basicAuth: [] }],
       },
     },
@@ -90,13 +88,6 @@ export async function certificateServiceRoutes(
           headers: { 'Retry-After': String(wait) },
         });
       }
-      if (!(await verifyUser(creds.username, creds.password))) {
-        for (const k of keys) limiter.fail(k);
-        request.log.warn({ username: creds.username }, 'certificate logon: authentication failed');
-        throw unauthorized('Bad username or password');
-      }
-      for (const k of keys) limiter.succeed(k);
-
       const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
       const raw = form.get('certificate_request');
       if (!raw)
@@ -104,44 +95,39 @@ export async function certificateServiceRoutes(
           description: 'Error loading input certificate request: certificate_request is missing',
         });
       const csr = parseCertificateRequest(restorePluses(raw));
-      const asked = form.get('lifetime');
-      let lifetime = config.certs.lifetime;
-      if (asked !== null) {
-        const n = Number(asked);
-        if (!Number.isInteger(n) || n < 60) {
-          throw new TwitcherError('invalid_request', {
-            description: 'lifetime must be a whole number of seconds, at least 60',
-          });
-        }
-        lifetime = Math.min(n, config.certs.lifetime);
-      }
-      const authority = await ca();
-      const subject = userSubjectDN(config.certs.baseDN, creds.username);
-      const now = new Date();
-      for (let attempt = 0; ; attempt++) {
-        const serial = randomSerial();
-        const der = authority.issue({ csr, subjectDN: subject, lifetimeSeconds: lifetime, serial, now });
-        try {
-          await store.certificates.record({
-            serial: serial.toString(16),
-            username: creds.username,
-            subject,
-            notBefore: now.getTime() - 5 * 60_000,
-            notAfter: now.getTime() + lifetime * 1000,
-            issuedAt: now.getTime(),
-            clientAddress: request.ip,
-          });
-        } catch (err) {
-          // A serial met twice (2^-128): draw again; nothing was handed out.
-          if (err instanceof TwitcherError && err.code === 'duplicate_name' && attempt < 3) continue;
-          throw err;
-        }
-        request.log.info(
-          { username: creds.username, serial: serial.toString(16), lifetime },
-          'certificate issued',
+      const lifetimeSeconds = requestedLifetime(form.get('lifetime'), config.certs.lifetime);
+
+      let chain: string;
+      try {
+        chain = await backend.logon({
+          username: creds.username,
+          password: creds.password,
+          csr,
+          lifetimeSeconds,
+          clientAddress: request.ip,
+        });
+      } catch (err) {
+        if (!(err instanceof TwitcherError) || err.code !== 'invalid_credentials') throw err;
+        for (const k of keys) limiter.fail(k);
+        request.log.warn(
+          { username: creds.username, backend: backend.name, detail: err.detail },
+          'certificate logon: authentication failed',
         );
-        return sendText(reply, toPEM(der));
+        throw unauthorized(err.description, err);
       }
+      for (const k of keys) limiter.succeed(k);
+      const leaf = new X509Certificate(chain);
+      request.log.info(
+        {
+          username: creds.username,
+          backend: backend.name,
+          serial: leaf.serialNumber.toLowerCase(),
+          subject: leaf.subject.replace(/\n/g, ','),
+          notAfter: leaf.validTo,
+        },
+        'certificate issued',
+      );
+      return sendText(reply, chain);
     },
   );
   app.route({
@@ -158,11 +144,24 @@ export async function certificateServiceRoutes(
   });
 }
 
-function unauthorized(description: string): TwitcherError {
+function unauthorized(description: string, cause?: TwitcherError): TwitcherError {
   return new TwitcherError('invalid_credentials', {
     description,
     headers: { 'WWW-Authenticate': CHALLENGE },
+    ...(cause && { detail: cause.detail, cause }),
   });
+}
+
+/** The `lifetime` form field (seconds): at least 60, never more than `certs.lifetime`. */
+function requestedLifetime(asked: string | null, max: number): number {
+  if (asked === null) return max;
+  const n = Number(asked);
+  if (!Number.isInteger(n) || n < 60) {
+    throw new TwitcherError('invalid_request', {
+      description: 'lifetime must be a whole number of seconds, at least 60',
+    });
+  }
+  return Math.min(n, max);
 }
 
 function sendText(reply: FastifyReply, body: string): FastifyReply {

@@ -1,10 +1,11 @@
 import type { OWSRequest } from '../ows/types.js';
+import { compileDNPatterns, type DNMatcher } from '../pki/dn-pattern.js';
 import type { AuthMode } from '../registry/service.js';
 import type { PublicOperations } from './public-operations.js';
 import { COMPUTE_SCOPE, type Subject } from './subject.js';
 
 export type Decision =
-  | { allow: true; rule: 'public-service' | 'public-operation' | 'token-scope' }
+  | { allow: true; rule: 'public-service' | 'public-operation' | 'token-scope' | 'certificate' }
   | {
       allow: false;
       /** 401: no credential of the kind the service takes; 403: a credential that is not enough. */
@@ -15,11 +16,11 @@ export type Decision =
       auth: Exclude<AuthMode, 'public'>;
       /** For insufficient_scope: the scope that would do (RFC 6750 §3). */
       scope?: string;
-      rule: 'protected-operation' | 'protected-resource' | 'missing-scope';
+      rule: 'protected-operation' | 'protected-resource' | 'missing-scope' | 'certificate-subject';
     };
 
 export interface DecideInput {
-  service: { auth: AuthMode };
+  service: { auth: AuthMode; certSubjects?: readonly string[] };
   request: OWSRequest;
   subject: Subject;
   publicOperations: PublicOperations;
@@ -31,7 +32,9 @@ export interface DecideInput {
  * - a known public operation of a recognised OWS request → allow (GetCapabilities, DescribeProcess…);
  * - everything else — protected operations, vendor operations, non-OWS paths (data files, OGC API,
  *   WPS outputs) — needs the service's credential: on `token` services an access token with the
- *   `compute` scope. Fail closed: nothing here allows by omission.
+ *   `compute` scope; on `cert` services a validated client certificate whose subject matches one of
+ *   the service's `certSubjects` patterns (any subject when it has none).
+ * Fail closed: nothing here allows by omission.
  */
 export function decide({ service, request, subject, publicOperations }: DecideInput): Decision {
   if (service.auth === 'public') return { allow: true, rule: 'public-service' };
@@ -55,6 +58,19 @@ export function decide({ service, request, subject, publicOperations }: DecideIn
       rule: 'missing-scope',
     };
   }
+  if (service.auth === 'cert' && subject.kind === 'certificate') {
+    if (dnMatcher(service.certSubjects ?? NO_PATTERNS)(subject.certificate)) {
+      return { allow: true, rule: 'certificate' };
+    }
+    return {
+      allow: false,
+      status: 403,
+      code: 'forbidden',
+      description: `${what} is not open to the certificate subject "${subject.certificate.subjectDNLegacy}".`,
+      auth: 'cert',
+      rule: 'certificate-subject',
+    };
+  }
   return {
     allow: false,
     status: 401,
@@ -63,6 +79,18 @@ export function decide({ service, request, subject, publicOperations }: DecideIn
     auth: service.auth,
     rule,
   };
+}
+
+const NO_PATTERNS: readonly string[] = Object.freeze([]);
+// services are immutable values replaced on change: their compiled patterns can be kept by identity
+const matchers = new WeakMap<readonly string[], DNMatcher>();
+function dnMatcher(patterns: readonly string[]): DNMatcher {
+  let m = matchers.get(patterns);
+  if (!m) {
+    m = compileDNPatterns(patterns);
+    matchers.set(patterns, m);
+  }
+  return m;
 }
 
 /** True for the operations open to everyone (no credential looked at, none needed). */

@@ -74,13 +74,17 @@ export function upstreamRequestHeaders(
     dataPrefix: string;
     /** Token data for an upstream that opted in, sent as `{prefix}{key}` headers. */
     data?: Record<string, string> | undefined;
+    /** More lower-case names never passed on (the client certificate header of a front proxy…). */
+    drop?: ReadonlySet<string> | undefined;
+    /** Headers Twitcher sets for the upstream (certificate delegation), lower-case names. */
+    extra?: Record<string, string> | undefined;
   },
 ): Headers {
   const listed = connectionListed(incoming.connection);
   const out: Headers = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || HOP_BY_HOP.has(name) || REQUEST_DROP.has(name) || listed.has(name)) continue;
-    if (name.startsWith(options.dataPrefix)) continue;
+    if (name.startsWith(options.dataPrefix) || options.drop?.has(name)) continue;
     // A body that was read and is sent again gets its length from the buffer.
     if (options.bodyReplaced && name === 'content-length') continue;
     out[name] = value;
@@ -92,6 +96,7 @@ export function upstreamRequestHeaders(
   out['x-forwarded-prefix'] = forwarding.prefix;
   for (const [key, value] of Object.entries(options.data ?? {}))
     out[`${options.dataPrefix}${key.toLowerCase()}`] = value;
+  for (const [name, value] of Object.entries(options.extra ?? {})) out[name] = value;
   return out;
 }
 

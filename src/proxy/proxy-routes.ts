@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
 import { logError } from '../http/log-error.js';
 import { toTwitcherError } from '../http/to-twitcher-error.js';
+import { assertTokenRestrictions } from '../oauth/tokens/macaroon-restrictions.js';
 import type { AccessTokenInfo } from '../oauth/tokens/types.js';
 import { createResponseRewriter, isRewritableContentType } from '../ows/capabilities/content.js';
 import type { RewriteRules } from '../ows/capabilities/rewrite-rules.js';
@@ -15,9 +16,10 @@ import { renderOWSError } from '../ows/exception-report.js';
 import { isOWSService } from '../ows/operations.js';
 import { bodyNeeded, parseOWSRequest } from '../ows/parse-request.js';
 import type { OWSRequest, OWSRequestInput } from '../ows/types.js';
+import type { ClientCertificateAuthenticator } from '../pki/client-certificates.js';
 import { type Decision, decide } from '../policy/decide.js';
 import { buildPublicOperations } from '../policy/public-operations.js';
-import { ANONYMOUS, type Subject } from '../policy/subject.js';
+import { ANONYMOUS, type CertificateIdentity, type Subject } from '../policy/subject.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import type { Service } from '../registry/service.js';
 import type { UpstreamAgents } from './agents.js';
@@ -35,6 +37,8 @@ export interface ProxyDeps {
   agents: UpstreamAgents;
   /** Validates an access token (any kind Twitcher accepts); throws invalid_token. */
   verifyAccessToken: (token: string) => Promise<AccessTokenInfo>;
+  /** Client certificates of `auth: cert` services (absent: none is accepted). */
+  clientCertificates?: ClientCertificateAuthenticator | undefined;
 }
 
 /** What the route learnt of the request, for the error renderer (the exception dialect). */
@@ -73,7 +77,14 @@ function bearerChallenge(error: string, description?: string, scope?: string): s
  * parse, decide, forward (streamed both ways), rewrite upstream URLs in the response.
  */
 export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promise<void> {
-  const { config, registry, agents, verifyAccessToken } = deps;
+  const { config, registry, agents, verifyAccessToken, clientCertificates } = deps;
+  // the front proxy's client certificate header is for Twitcher; the delegation header is Twitcher's
+  const certificateHeaders = new Set(
+    [config.clientCerts.header, config.clientCerts.delegationHeader].flatMap((h) =>
+      h ? [h.toLowerCase()] : [],
+    ),
+  );
+  const delegationHeader = config.clientCerts.delegationHeader?.toLowerCase();
   const dataPrefix = config.token.dataHeaderPrefix.toLowerCase();
   const publicOperations = buildPublicOperations(config.proxy.publicOperations);
   const rulesCache = new RewriteRulesCache(config, registry);
@@ -137,6 +148,16 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
         subject = { kind: 'token', token: await authenticateToken(token) };
         decision = decide({ service, request: ows, subject, publicOperations });
       }
+    } else if (!decision.allow && decision.status === 401 && service.auth === 'cert') {
+      const certificate = authenticateCertificate(request);
+      if (certificate) {
+        subject = { kind: 'certificate', certificate };
+        decision = decide({ service, request: ows, subject, publicOperations });
+      }
+    }
+    // a narrowed token (macaroon caveats) must allow this very request: 403 naming the unmet caveat
+    if (decision.allow && subject.kind === 'token') {
+      assertTokenRestrictions(subject.token, { service: service.name, ows, clientAddress: request.ip });
     }
     request.log.debug(
       { service: service.name, operation: ows.operation, kind: ows.kind, decision },
@@ -160,6 +181,21 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     }
   }
 
+  function authenticateCertificate(request: FastifyRequest): CertificateIdentity | undefined {
+    try {
+      return clientCertificates?.authenticate({ socket: request.raw.socket, headers: request.headers });
+    } catch (err) {
+      const e = toTwitcherError(err);
+      if (e.code !== 'invalid_certificate') throw e;
+      request.log.info({ reason: e.description, detail: e.detail }, 'client certificate refused');
+      throw new TwitcherError('invalid_certificate', {
+        description: e.description,
+        detail: e.detail,
+        headers: { 'WWW-Authenticate': CHALLENGES.cert },
+      });
+    }
+  }
+
   function deny(decision: Extract<Decision, { allow: false }>): TwitcherError {
     let challenge: string | undefined;
     if (decision.code === 'insufficient_scope') {
@@ -176,7 +212,11 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     const { service, body, decision, subject } = await inspect(request, proxyPrefix);
     if (!decision.allow) throw deny(decision);
     const data = service.passTokenData && subject.kind === 'token' ? subject.token.data : undefined;
-    return forward(request, reply, service, body, data);
+    const delegated =
+      delegationHeader !== undefined && subject.kind === 'certificate'
+        ? { [delegationHeader]: encodeURIComponent(subject.certificate.chainPEM) }
+        : undefined;
+    return forward(request, reply, service, body, data, delegated);
   };
 
   const verifyHandler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -194,6 +234,7 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     service: Service,
     readBody: Buffer | undefined,
     data: Record<string, string> | undefined,
+    extra?: Record<string, string>,
   ) {
     const path = request.twitcherProxy?.path;
     if (!path) throw new TypeError('forward() before inspect()');
@@ -220,7 +261,7 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
         port: side.port,
         prefix: `${side.basePath}${proxyPrefix}/${service.name}`,
       },
-      { bodyReplaced: readBody !== undefined, dataPrefix, data },
+      { bodyReplaced: readBody !== undefined, dataPrefix, data, drop: certificateHeaders, extra },
     );
 
     // Rules are resolved before the request so that the response path stays synchronous (a warm

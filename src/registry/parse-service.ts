@@ -1,4 +1,5 @@
 import { type FieldError, TwitcherError } from '../errors.js';
+import { dnPatternProblem, MAX_DN_PATTERNS } from '../pki/dn-pattern.js';
 import { nameProblem, sanitizeName } from './names.js';
 import { AUTH_MODES, type AuthMode, SERVICE_TYPES, type Service, type ServiceType } from './service.js';
 
@@ -12,10 +13,21 @@ export interface ServiceInput {
   public?: unknown;
   verify?: unknown;
   passTokenData?: unknown;
+  certSubjects?: unknown;
 }
 
 const MAX_URL = 2048;
-const KNOWN_FIELDS = new Set(['name', 'url', 'type', 'purl', 'auth', 'public', 'verify', 'passTokenData']);
+const KNOWN_FIELDS = new Set([
+  'name',
+  'url',
+  'type',
+  'purl',
+  'auth',
+  'public',
+  'verify',
+  'passTokenData',
+  'certSubjects',
+]);
 
 /** Checks an absolute http(s) URL without credentials or fragment; returns the problem or undefined. */
 export function urlProblem(value: string): string | undefined {
@@ -126,6 +138,24 @@ export function parseServiceInput(
   else if (typeof input.passTokenData !== 'boolean')
     errors.push({ field: 'passTokenData', message: 'must be true or false' });
   else out.passTokenData = input.passTokenData;
+
+  out.certSubjects = [];
+  if (input.certSubjects !== undefined && input.certSubjects !== null) {
+    if (!Array.isArray(input.certSubjects)) {
+      errors.push({ field: 'certSubjects', message: 'must be a list of DN patterns' });
+    } else if (input.certSubjects.length > MAX_DN_PATTERNS) {
+      errors.push({ field: 'certSubjects', message: `must have at most ${MAX_DN_PATTERNS} patterns` });
+    } else {
+      for (const [i, pattern] of input.certSubjects.entries()) {
+        const problem = typeof pattern === 'string' ? dnPatternProblem(pattern) : 'must be a string';
+        if (problem) errors.push({ field: `certSubjects[${i}]`, message: problem });
+      }
+      out.certSubjects = [...new Set(input.certSubjects as string[])];
+    }
+  }
+  if (out.certSubjects.length > 0 && out.auth !== 'cert') {
+    errors.push({ field: 'certSubjects', message: `applies to auth "cert" only, not "${out.auth}"` });
+  }
 
   if (errors.length > 0) {
     throw new TwitcherError('validation_failed', {

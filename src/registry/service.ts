@@ -29,6 +29,11 @@ export interface Service {
   verify: boolean;
   /** Pass the data carried by the client's access token to the upstream as request headers. */
   passTokenData: boolean;
+  /**
+   * `auth: cert` only: subject DN patterns a client certificate must match (empty: any certificate
+   * that validates). See pki/dn-pattern.ts.
+   */
+  certSubjects: string[];
 }
 
 /** The JSON of a service on the admin API, as the Python Twitcher answers it (`public` is derived). */
@@ -46,5 +51,6 @@ export function toServiceJSON(service: Service): ServiceJSON {
     public: service.auth === 'public',
     verify: service.verify,
     passTokenData: service.passTokenData,
+    certSubjects: service.certSubjects,
   };
 }

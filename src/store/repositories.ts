@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { tryDNKey } from '../authz/dn-key.js';
 import { TwitcherError } from '../errors.js';
 import type { AuthMode, Service, ServiceType } from '../registry/service.js';
 import type { Database } from './schema.js';
@@ -15,7 +16,7 @@ export interface DialectHooks {
 
 type ServiceRow = Pick<
   Database['services'],
-  'name' | 'url' | 'type' | 'purl' | 'auth' | 'verify' | 'pass_token_data'
+  'name' | 'url' | 'type' | 'purl' | 'auth' | 'verify' | 'pass_token_data' | 'cert_subjects'
 >;
 
 function toService(row: ServiceRow): Service {
@@ -27,10 +28,20 @@ function toService(row: ServiceRow): Service {
     auth: row.auth as AuthMode,
     verify: Boolean(row.verify),
     passTokenData: Boolean(row.pass_token_data),
+    certSubjects: JSON.parse(row.cert_subjects) as string[],
   };
 }
 
-const SERVICE_COLUMNS = ['name', 'url', 'type', 'purl', 'auth', 'verify', 'pass_token_data'] as const;
+const SERVICE_COLUMNS = [
+  'name',
+  'url',
+  'type',
+  'purl',
+  'auth',
+  'verify',
+  'pass_token_data',
+  'cert_subjects',
+] as const;
 
 function serviceRow(service: Service, hooks: DialectHooks) {
   return {
@@ -41,6 +52,7 @@ function serviceRow(service: Service, hooks: DialectHooks) {
     auth: service.auth,
     verify: hooks.bool(service.verify),
     pass_token_data: hooks.bool(service.passTokenData),
+    cert_subjects: JSON.stringify(service.certSubjects),
   };
 }
 
@@ -119,23 +131,34 @@ export function createServiceRepository(db: Kysely<Database>, hooks: DialectHook
 }
 
 export function createUserRepository(db: Kysely<Database>, hooks: DialectHooks): UserRepository {
-  const toUser = (
-    row: Pick<Database['users'], 'username' | 'password_hash' | 'is_admin' | 'created_at'>,
-  ): UserRecord => ({
+  const columns = ['username', 'password_hash', 'is_admin', 'created_at', 'certificate_dn'] as const;
+  const toUser = (row: Pick<Database['users'], (typeof columns)[number]>): UserRecord => ({
     username: row.username,
     passwordHash: row.password_hash,
     isAdmin: Boolean(row.is_admin),
     createdAt: Number(row.created_at),
+    ...(row.certificate_dn !== null && { certificateDN: row.certificate_dn }),
   });
+  const dnColumns = (dn: string | undefined) => {
+    if (dn === undefined) return { certificate_dn: null, certificate_dn_key: null };
+    const key = tryDNKey(dn);
+    if (key === undefined) {
+      throw new TwitcherError('validation_failed', {
+        description: 'certificate_dn is not a distinguished name.',
+        fields: [{ field: 'certificate_dn', message: 'must be a DN such as CN=alice,O=Example or /O=Example/CN=alice' }],
+      });
+    }
+    return { certificate_dn: dn, certificate_dn_key: key };
+  };
+  const dnTaken = (dn: string) =>
+    new TwitcherError('duplicate_name', { description: `Another user has the certificate DN "${dn}".` });
+  const authzChanged = () => hooks.notify({ aggregate: 'authz' });
+  const get = async (username: string) => {
+    const row = await db.selectFrom('users').select(columns).where('username', '=', username).executeTakeFirst();
+    return row ? toUser(row) : undefined;
+  };
   return {
-    async get(username) {
-      const row = await db
-        .selectFrom('users')
-        .select(['username', 'password_hash', 'is_admin', 'created_at'])
-        .where('username', '=', username)
-        .executeTakeFirst();
-      return row ? toUser(row) : undefined;
-    },
+    get,
     async create(user) {
       const createdAt = Date.now();
       try {
@@ -146,24 +169,23 @@ export function createUserRepository(db: Kysely<Database>, hooks: DialectHooks):
             password_hash: user.passwordHash,
             is_admin: hooks.bool(user.isAdmin),
             created_at: createdAt,
+            ...dnColumns(user.certificateDN),
           })
           .execute();
       } catch (err) {
         if (hooks.isUniqueViolation(err)) {
+          if (user.certificateDN !== undefined && !(await get(user.username))) throw dnTaken(user.certificateDN);
           throw new TwitcherError('duplicate_name', {
             description: `A user named "${user.username}" already exists.`,
           });
         }
         throw err;
       }
+      if (user.certificateDN !== undefined) await authzChanged();
       return { ...user, createdAt };
     },
     async list() {
-      const rows = await db
-        .selectFrom('users')
-        .select(['username', 'password_hash', 'is_admin', 'created_at'])
-        .orderBy('username')
-        .execute();
+      const rows = await db.selectFrom('users').select(columns).orderBy('username').execute();
       return rows.map(toUser);
     },
     async setPasswordHash(username, passwordHash) {
@@ -175,8 +197,38 @@ export function createUserRepository(db: Kysely<Database>, hooks: DialectHooks):
       return Number(r.numUpdatedRows) > 0;
     },
     async delete(username) {
-      const r = await db.deleteFrom('users').where('username', '=', username).executeTakeFirst();
-      return Number(r.numDeletedRows) > 0;
+      // One transaction: the user, its memberships and permissions go; its clients stay, ownerless.
+      const deleted = await db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+        if (!row) return false;
+        await trx.deleteFrom('user_groups').where('user_id', '=', row.id).execute();
+        await trx.deleteFrom('permissions').where('user_id', '=', row.id).execute();
+        await trx.updateTable('clients').set({ owner: null }).where('owner', '=', username).execute();
+        await trx.deleteFrom('users').where('id', '=', row.id).execute();
+        return true;
+      });
+      if (deleted) await authzChanged();
+      return deleted;
+    },
+    async setCertificateDN(username, dn) {
+      let updated: boolean;
+      try {
+        const r = await db
+          .updateTable('users')
+          .set(dnColumns(dn))
+          .where('username', '=', username)
+          .executeTakeFirst();
+        updated = Number(r.numUpdatedRows) > 0;
+      } catch (err) {
+        if (hooks.isUniqueViolation(err) && dn !== undefined) throw dnTaken(dn);
+        throw err;
+      }
+      if (updated) await authzChanged();
+      return updated;
+    },
+    async findByCertificateDN(key) {
+      const row = await db.selectFrom('users').select(columns).where('certificate_dn_key', '=', key).executeTakeFirst();
+      return row ? toUser(row) : undefined;
     },
   };
 }

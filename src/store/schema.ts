@@ -8,6 +8,11 @@ export interface Database {
   access_tokens: AccessTokensTable;
   revoked_tokens: RevokedTokensTable;
   issued_certificates: IssuedCertificatesTable;
+  groups: GroupsTable;
+  user_groups: UserGroupsTable;
+  resources: ResourcesTable;
+  permissions: PermissionsTable;
+  audit: AuditTable;
 }
 
 export interface ServicesTable {
@@ -20,6 +25,8 @@ export interface ServicesTable {
   /** SQLite has no boolean: 0/1 there, true/false on PostgreSQL. */
   verify: number | boolean;
   pass_token_data: number | boolean;
+  /** JSON list of DN patterns. */
+  cert_subjects: string;
   created_at: number;
   updated_at: number;
 }
@@ -30,6 +37,10 @@ export interface UsersTable {
   password_hash: string;
   is_admin: number | boolean;
   created_at: number;
+  /** RFC 4514 DN of the user's client certificates, as given (authorization). */
+  certificate_dn: string | null;
+  /** Its canonical form (authz/dn-key.ts), unique. */
+  certificate_dn_key: string | null;
 }
 
 export interface ClientsTable {
@@ -43,6 +54,8 @@ export interface ClientsTable {
   /** JSON object of strings. */
   data: string;
   created_at: number;
+  /** The user the client's tokens act for (authorization); null: none. */
+  owner: string | null;
 }
 
 export interface AccessTokensTable {
@@ -74,4 +87,59 @@ export interface IssuedCertificatesTable {
   not_after: number;
   issued_at: number;
   client_address: string;
+}
+
+export interface GroupsTable {
+  id: Generated<number>;
+  name: string;
+  priority: number;
+  description: string;
+  created_at: number;
+}
+
+export interface UserGroupsTable {
+  user_id: number;
+  group_id: number;
+  created_at: number;
+}
+
+export interface ResourcesTable {
+  id: Generated<number>;
+  service: string;
+  parent_id: number | null;
+  kind: string;
+  name: string;
+  /** Lower-case name: names compare case-insensitively. */
+  name_key: string;
+  created_at: number;
+}
+
+export interface PermissionsTable {
+  id: Generated<number>;
+  /** Exactly one of user_id and group_id is set. */
+  user_id: number | null;
+  group_id: number | null;
+  service: string;
+  /** null: the service itself. */
+  resource_id: number | null;
+  permission: string;
+  access: string;
+  scope: string;
+  created_at: number;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  /** Epoch milliseconds. */
+  at: number;
+  subject: string;
+  username: string | null;
+  client_address: string;
+  service: string;
+  operation: string;
+  permission: string;
+  /** JSON list of resource names. */
+  resources: string;
+  outcome: string;
+  rule: string;
 }

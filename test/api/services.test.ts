@@ -25,6 +25,7 @@ describe('admin API: /services', () => {
       public: false,
       verify: true,
       passTokenData: false,
+      certSubjects: [],
     });
 
     res = await fetch(`${url}/services`, { headers });

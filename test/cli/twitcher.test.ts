@@ -54,8 +54,8 @@ describe('twitcher serve / migrate', () => {
       TWITCHER_DATABASE_URL: `sqlite:${join(dir, 'w', 'tw.sqlite')}`,
     });
     t.after(() => p.stop());
-    await p.waitFor(/listening on/);
-    await new Promise((r) => setTimeout(r, 1500));
+    // both workers, however slowly a loaded machine starts them
+    await p.waitFor(/listening on/, 30_000, 2);
     assert.equal(p.stdout().match(/listening on/g)?.length, 2);
     assert.equal(p.stderr().match(/password:/g)?.length, 1);
     const answers = await Promise.all(

@@ -69,6 +69,7 @@ describe('TwitcherClient: the service registry', () => {
       public: false,
       verify: true,
       passTokenData: false,
+      certSubjects: [],
     };
     assert.deepEqual(emu, expected);
     assert.deepEqual(await admin.getService('emu_1'), expected);

@@ -47,6 +47,8 @@ export async function startTestApp(
       'server.port': port,
       'admin.password': ADMIN_PASSWORD,
       'log.level': 'silent',
+      // an EC CA is made in milliseconds; RSA (the default, for Globus tools) where a test needs it
+      'certs.caKeyType': 'ec-p256',
       ...options.overrides,
     },
   });
@@ -62,7 +64,7 @@ export async function startTestApp(
     agents,
     tokens,
     ...(options.logStream && { logStream: options.logStream }),
-    ...(options.caDir && { certificateAuthority: lazyCA(options.caDir, config.certs.baseDN) }),
+    ...(options.caDir && { certificateAuthority: lazyCA(options.caDir, config.certs.baseDN, config.certs.caKeyType) }),
   });
   await app.listen({ host: '127.0.0.1', port });
   const close = async () => {
@@ -73,7 +75,7 @@ export async function startTestApp(
   };
   t?.after(close);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${config.tls.certFile !== undefined ? 'https' : 'http'}://127.0.0.1:${port}`,
     config,
     app,
     store,
@@ -84,10 +86,14 @@ export async function startTestApp(
   };
 }
 
-function lazyCA(dir: string, baseDN: string): () => Promise<CertificateAuthority> {
+function lazyCA(
+  dir: string,
+  baseDN: string,
+  keyType: Config['certs']['caKeyType'],
+): () => Promise<CertificateAuthority> {
   let ca: Promise<CertificateAuthority> | undefined;
   return () => {
-    ca ??= openCertificateAuthority({ dir, issuedSubjectBases: [baseDN] });
+    ca ??= openCertificateAuthority({ dir, keyType, issuedSubjectBases: [baseDN] });
     return ca;
   };
 }

@@ -13,7 +13,7 @@
  * the `python3` on PATH may be a pyenv build without pywps/owslib).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -26,6 +26,7 @@ export type PeerName =
   | 'owslib'
   | 'gdal'
   | 'nginx'
+  | 'nginx-stream'
   | 'myproxy'
   | 'pymacaroons'
   | 'requests-oauthlib';
@@ -107,6 +108,14 @@ const CHECKS: Record<PeerName, () => PeerCheck> = {
   owslib: () => needPythonModules(['owslib', 'requests'], 'python3-owslib'),
   gdal: () => needExecutables(['gdalinfo', 'gdal_translate', 'ogrinfo'], 'gdal-bin'),
   nginx: () => needExecutables(['nginx'], 'nginx-light'),
+  'nginx-stream': () =>
+    all(
+      () => needExecutables(['nginx'], 'nginx-light'),
+      () =>
+        existsSync('/usr/lib/nginx/modules/ngx_stream_module.so')
+          ? { ok: true }
+          : { ok: false, reason: `no nginx stream module (Debian libnginx-mod-stream; ${INSTALL_HINT})` },
+    ),
   myproxy: () =>
     needExecutables(
       [

@@ -8,8 +8,8 @@ export interface TwitcherProcess {
   child: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** Resolves when stdout has a line matching `pattern`. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves when stdout has a line matching `pattern` (`count` such lines, default 1). */
+  waitFor(pattern: RegExp, timeoutMs?: number, count?: number): Promise<string>;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
   exited: Promise<number | null>;
@@ -24,11 +24,13 @@ export function runTwitcher(args: string[], env: Record<string, string>): Twitch
   });
   let out = '';
   let err = '';
-  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  const waiters: { pattern: RegExp; count: number; resolve: (line: string) => void }[] = [];
+  const matching = (pattern: RegExp, count: number): string | undefined =>
+    out.split('\n').filter((l) => pattern.test(l))[count - 1];
   child.stdout?.setEncoding('utf8').on('data', (d: string) => {
     out += d;
     for (const w of [...waiters]) {
-      const line = out.split('\n').find((l) => w.pattern.test(l));
+      const line = matching(w.pattern, w.count);
       if (line) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve(line);
@@ -44,8 +46,8 @@ export function runTwitcher(args: string[], env: Record<string, string>): Twitch
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitFor(pattern, timeoutMs = 15_000) {
-      const line = out.split('\n').find((l) => pattern.test(l));
+    waitFor(pattern, timeoutMs = 15_000, count = 1) {
+      const line = matching(pattern, count);
       if (line) return Promise.resolve(line);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -56,6 +58,7 @@ export function runTwitcher(args: string[], env: Record<string, string>): Twitch
         }, timeoutMs);
         waiters.push({
           pattern,
+          count,
           resolve: (l) => {
             clearTimeout(timer);
             resolve(l);

@@ -1,5 +1,5 @@
 import type { AuthMode, ServiceInput, ServiceType } from '../../client/index.js';
-import { type Command, stringValue } from '../command.js';
+import { type Command, listValue, stringValue } from '../command.js';
 import { PromptAborted } from '../prompt.js';
 import { UsageError } from '../usage-error.js';
 
@@ -78,6 +78,12 @@ export const register: Command = {
     },
     'no-verify': { type: 'boolean', help: "do not verify the upstream's TLS certificate" },
     'pass-token-data': { type: 'boolean', help: "pass the tokens' data to the upstream as headers" },
+    'cert-subject': {
+      type: 'string',
+      metavar: 'PATTERN',
+      multiple: true,
+      help: 'with --auth cert: a subject DN pattern clients must match (repeatable), e.g. "/O=ESGF/*"',
+    },
   },
   auth: 'registry',
   examples: [
@@ -99,6 +105,7 @@ export const register: Command = {
     const name = stringValue(args, 'name');
     const type = stringValue(args, 'type');
     const purl = stringValue(args, 'purl');
+    const certSubjects = listValue(args, 'cert-subject');
     const input: ServiceInput = {
       url: upstreamURL(args.positionals[0] ?? ''),
       ...(name !== undefined && { name }),
@@ -108,6 +115,7 @@ export const register: Command = {
       ...(auth !== undefined && { auth: auth as AuthMode }),
       ...(verify !== undefined && { verify }),
       ...(args.values['pass-token-data'] === true && { passTokenData: true }),
+      ...(certSubjects.length > 0 && { certSubjects }),
     };
     return ctx.client().registerService(input);
   },
