@@ -1,15 +1,15 @@
 /**
- * X.509 end to end with real peers: a user logs on to Twitcher's certificate service with curl and
- * openssl (as MyProxyWebService's shell client does), makes an RFC 3820 proxy certificate from the
+ * X.509 end to end with real peers: a user logs on to Twitcher's certificate service with the shell
+ * clients (bash, curl and openssl, as MyProxyWebService's own), makes an RFC 3820 proxy certificate from the
  * result with Debian's grid-proxy-init, and executes a process of the real PyWPS on an `auth: cert`
  * service — through Twitcher's TLS listener, through nginx passing TLS through, and (with the
- * end-entity certificate: nginx forwards only the leaf) through nginx in header mode. Refusals:
+ * end-entity certificate: nginx refuses proxies itself) through nginx in header mode. Refusals:
  * self-signed, expired, other CA, naming-rule-breaking proxy, a subject the service's patterns
  * exclude, a spoofed header from an address that is not the front proxy's.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -75,43 +75,44 @@ test('X.509 end to end: logon, an RFC 3820 proxy, Execute on real PyWPS via TLS,
     certSubjects: ['/O=Twitcher/OU=Users/CN=bob'],
   });
 
-  // --- get-trustroots and logon, with nothing but curl and openssl
+  // --- get-trustroots and logon with the MyProxyWebService-style shell clients (bash, curl, openssl)
   const trust = join(dir, 'certificates');
-  mkdirSync(trust);
-  const roots = await curl(`${tw.url}/myproxy/get-trustroots`);
-  assert.equal(roots.status, 200);
-  for (const line of roots.body.split('\n').filter(Boolean)) {
-    const [name = '', b64 = ''] = line.split('=', 2);
-    writeFileSync(join(trust, name), Buffer.from(b64, 'base64'));
-  }
-  await run('openssl', [
-    'req',
-    '-new',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=ignored',
-    '-keyout',
-    join(dir, 'userkey.pem'),
-    '-out',
-    join(dir, 'req.pem'),
+  const scripts = new URL('../../scripts/', import.meta.url).pathname;
+  await run('bash', [
+    join(scripts, 'myproxy-ws-get-trustroots.sh'),
+    '-b',
+    `${tw.url}/myproxy`,
+    '-d',
+    trust,
+    '-k',
   ]);
-  const logon = await curl(`${tw.url}/myproxy/logon`, [
-    '-u',
-    'alice:alice-password-1',
-    '--data-urlencode',
-    `certificate_request@${join(dir, 'req.pem')}`,
-  ]);
-  assert.equal(logon.status, 200, logon.body);
-  const userCert = file('usercert.pem', logon.body);
-  const wrong = await curl(`${tw.url}/myproxy/logon`, [
-    '-u',
-    'alice:not-her-password',
-    '--data-urlencode',
-    `certificate_request@${join(dir, 'req.pem')}`,
-  ]);
-  assert.equal(wrong.status, 401);
+  const credential = join(dir, 'credential.pem');
+  const logon = (password: string) =>
+    new Promise<number | null>((resolve) => {
+      const child = execFile(
+        'bash',
+        [
+          join(scripts, 'myproxy-ws-logon.sh'),
+          '-b',
+          `${tw.url}/myproxy`,
+          '-U',
+          'alice',
+          '-S',
+          '-o',
+          credential,
+          '-k',
+        ],
+        () => {},
+      );
+      child.on('exit', resolve);
+      child.stdin?.end(`${password}\n`);
+    });
+  assert.equal(await logon('not-her-password'), 1);
+  assert.equal(await logon('alice-password-1'), 0);
+  // certificate then key in one file, as myproxy-logon writes it; openssl splits it for the tools
+  const userCert = file('usercert.pem', (await run('openssl', ['x509', '-in', credential])).stdout);
+  file('userkey.pem', (await run('openssl', ['pkey', '-in', credential])).stdout, 0o600);
+  await run('openssl', ['verify', '-CApath', trust, userCert]);
 
   // --- an RFC 3820 proxy certificate, made by Globus' own tool from the issued certificate
   const proxyFile = join(dir, 'x509up');
