@@ -184,7 +184,25 @@ describe('twitcherctl against a real Twitcher', () => {
       public: true,
       verify: false,
       passTokenData: true,
+      certSubjects: [],
     });
+    const esgf = json<{ auth: string; certSubjects: string[] }>(
+      await ctl([
+        ...asAdmin,
+        'register',
+        'https://esgf.example.org/wps',
+        '--name',
+        'esgf',
+        '--auth',
+        'cert',
+        '--cert-subject',
+        '/O=ESGF/OU=*',
+        '--cert-subject',
+        'CN=*,OU=Users,O=Twitcher',
+      ]),
+    );
+    assert.deepEqual(esgf.certSubjects, ['/O=ESGF/OU=*', 'CN=*,OU=Users,O=Twitcher']);
+    exits(await ctl([...asAdmin, 'unregister', 'esgf']), 0);
     const noVerify = json<{ verify: boolean; name: string }>(
       await ctl([...asAdmin, 'register', 'https://x.example.org/wps', '--no-verify']),
     );
