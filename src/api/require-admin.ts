@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AdminVerifier } from '../auth/admin-credentials.js';
 import { parseBasicAuthorization } from '../auth/basic.js';
 import { TwitcherError } from '../errors.js';
+import { requestBoundRestriction } from '../oauth/tokens/macaroon-restrictions.js';
 import type { AccessTokenInfo } from '../oauth/tokens/types.js';
 
 export const BASIC_CHALLENGE = 'Basic realm="Twitcher", charset="UTF-8"';
@@ -55,6 +56,15 @@ export function createRequireAdminOrScope(
         headers: {
           'WWW-Authenticate': `Bearer realm="twitcher", error="insufficient_scope", scope="${scope}"`,
         },
+      });
+    }
+    // A macaroon narrowed to some OWS requests (service, process, path… caveats) is no key to the
+    // registry: those caveats say nothing of admin requests, so fail closed.
+    const bound = requestBoundRestriction(info);
+    if (bound) {
+      throw new TwitcherError('insufficient_scope', {
+        description: `This access token is narrowed to OWS requests (caveat "${bound.text}"): it cannot be used on the admin API.`,
+        headers: { 'WWW-Authenticate': `Bearer realm="twitcher", error="insufficient_scope"` },
       });
     }
   };

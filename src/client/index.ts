@@ -13,6 +13,14 @@
  * }
  */
 export { CLIENT_SIDE_CODES, type FieldError, TwitcherClientError } from './error.js';
+export {
+  attenuateMacaroon,
+  MacaroonCaveatError,
+  type MacaroonRestrictions,
+  macaroonCaveats,
+  macaroonCaveatsOf,
+} from './macaroon-attenuate.js';
+export { decodeMacaroon, looksLikeMacaroon, MacaroonFormatError } from './macaroon-codec.js';
 export { checkBaseURL, DEFAULT_TIMEOUT_MS, type TwitcherClientOptions } from './options.js';
 export { type ScopeList, TwitcherClient } from './twitcher-client.js';
 export type {

@@ -12,7 +12,7 @@ export interface IssuedAccessToken {
 /** Everything the HTTP layer needs of access tokens, whatever their kinds. */
 export interface TokenService {
   /** The kind the token endpoint issues; undefined when Twitcher issues none (`keycloak`). */
-  readonly issuing: 'random' | 'signed' | 'custom' | undefined;
+  readonly issuing: 'random' | 'signed' | 'custom' | 'macaroon' | undefined;
   /** Issues a token for a client: scopes already checked, data = client data + `extraData`. */
   issue(
     client: ClientRecord,

@@ -13,8 +13,9 @@ import { createTokenVerifierChain } from './tokens/verifier-chain.js';
 /**
  * Issuing and validation of access tokens, from the configuration: Twitcher issues one kind
  * (`token.type`) and accepts every kind it can check — random tokens always, signed tokens when a
- * key is configured or generated, custom tokens when a secret is set, and the tokens of the trusted
- * OpenID providers. Revocation is by token id, checked on every validation, so it holds at once.
+ * key is configured or generated, custom tokens when a secret is set, macaroons when a root key is
+ * configured or generated, and the tokens of the trusted OpenID providers. Revocation is by token
+ * id, checked on every validation, so it holds at once.
  */
 export async function createTokenService(config: Config, store: Store): Promise<TokenService> {
   const t = config.token;
@@ -49,6 +50,19 @@ export async function createTokenService(config: Config, store: Store): Promise<
     const options = { secret: t.secret, issuer: t.issuer, audience: t.audience };
     verifiers.push(createCustomTokenVerifier({ ...options, revocations }));
     if (t.type === 'custom') issuer = createCustomTokenIssuer(options);
+  }
+
+  // Macaroons: accepted as soon as a root key is configured, issued when token.type says so (a key
+  // is then generated under token.keyDir when none is configured).
+  if (t.type === 'macaroon' || t.macaroonKeys.length > 0) {
+    const { createMacaroonKeyRing, generateMacaroonKey } = await import('./tokens/macaroon-keys.js');
+    const { createMacaroonTokenIssuer, createMacaroonTokenVerifier } = await import('./tokens/macaroon.js');
+    const keys = createMacaroonKeyRing(
+      t.macaroonKeys.length > 0 ? t.macaroonKeys : [await generateMacaroonKey(t.keyDir)],
+    );
+    const options = { keys, location: t.issuer };
+    verifiers.push(createMacaroonTokenVerifier({ ...options, revocations }));
+    if (t.type === 'macaroon') issuer = createMacaroonTokenIssuer(options);
   }
 
   if (t.trustedIssuers.length > 0) {
@@ -96,7 +110,7 @@ export async function createTokenService(config: Config, store: Store): Promise<
     async revoke(token, clientId) {
       const info = await verify(token).catch(() => undefined);
       if (!info || (clientId !== undefined && info.clientId !== clientId)) return false;
-      await store.tokens.revoke(info.jti, info.clientId, info.expiresAt);
+      await store.tokens.revoke(info.jti, info.clientId, Math.max(info.expiresAt, info.revocableUntil ?? 0));
       return true;
     },
     jwks: () => jwks,

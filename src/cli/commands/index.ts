@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { attenuate } from './attenuate.js';
 import { clientsDelete, clientsGet, clientsList } from './clients.js';
 import { add, gentoken } from './oauth.js';
 import { clear, get, list, register, unregister } from './services.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   tokensIssue,
   tokensRevoke,
   tokensIntrospect,
+  attenuate,
 ];
 
 /** Commands of two words: their first word. */

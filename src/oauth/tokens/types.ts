@@ -1,12 +1,13 @@
 /**
- * Access tokens: the kinds Twitcher issues (random, signed, custom) and those it trusts from
- * external OpenID providers (Keycloak and any other). Pure interfaces; implementations beside.
+ * Access tokens: the kinds Twitcher issues (random, signed, custom, macaroon) and those it trusts
+ * from external OpenID providers (Keycloak and any other). Pure interfaces; implementations beside.
  */
+import type { TokenRestriction } from './macaroon-caveats.js';
 
 /** What a valid access token grants, whatever its kind. */
 export interface AccessTokenInfo {
   /** How it was validated. */
-  kind: 'random' | 'signed' | 'custom' | 'external';
+  kind: 'random' | 'signed' | 'custom' | 'macaroon' | 'external';
   /** Unique id of this token (jti, or the random token's record id): revocation key. */
   jti: string;
   /** The OAuth2 client it was issued to (`sub`/`client_id`/`azp` for external tokens). */
@@ -17,6 +18,11 @@ export interface AccessTokenInfo {
   issuedAt: number;
   /** Epoch seconds. */
   expiresAt: number;
+  /**
+   * Epoch seconds until which a revocation of `jti` must be kept, when later than `expiresAt`: a
+   * narrowed macaroon expires early, the one it was narrowed from (same jti) does not.
+   */
+  revocableUntil?: number | undefined;
   /** `iss` (the configured issuer for Twitcher's own JWTs, the provider for external ones). */
   issuer?: string | undefined;
   /** `sub` of an external token (the user at the provider). */
@@ -25,6 +31,12 @@ export interface AccessTokenInfo {
   data: Record<string, string>;
   /** For external tokens: every claim, for later mapping to users and groups. */
   claims?: Record<string, unknown> | undefined;
+  /**
+   * For macaroons: the caveats that depend on the request (service, operation, process, layer,
+   * method, path, client address) and on the clock, all of which must hold for each request
+   * (`checkRestrictions`). Undefined: the token is not narrowed beyond its scopes and expiry.
+   */
+  restrictions?: readonly TokenRestriction[] | undefined;
 }
 
 /** What the token endpoint asks an issuer for. */
@@ -45,7 +57,7 @@ export interface IssuedToken {
 
 /** Issues Twitcher's own tokens of one kind. */
 export interface TokenIssuer {
-  readonly kind: 'random' | 'signed' | 'custom';
+  readonly kind: 'random' | 'signed' | 'custom' | 'macaroon';
   issue(request: IssueRequest): Promise<IssuedToken>;
 }
 
@@ -60,6 +72,8 @@ export interface TokenVerifier {
   readonly issuer?: string | undefined;
   /** Routing hint for a chain (opaque kinds): the prefix every token of this kind starts with. */
   readonly prefix?: string | undefined;
+  /** Routing hint for a chain (opaque kinds without a fixed prefix): a cheap look at the token. */
+  recognises?(token: string): boolean;
   verify(token: string): Promise<AccessTokenInfo | undefined>;
 }
 

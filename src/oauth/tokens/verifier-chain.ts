@@ -1,6 +1,7 @@
 /**
  * One entry point for every kind of access token. Cheap routing before any cryptography: the size;
- * an opaque token goes to the verifier of its prefix (`tw_` for random tokens); a JWT goes to
+ * an opaque token goes to the verifier of its prefix (`tw_` for random tokens) or to the one that
+ * recognises it from its first bytes (macaroons: a v2 version byte and header field); a JWT goes to
  * Twitcher's own verifiers when its (unverified) `iss` is theirs — the `custom` one first for an
  * HMAC header, the `signed` one first otherwise — and to the external verifiers else. Routing only
  * chooses who verifies; each verifier fixes its algorithms and keys, so a lying header gains nothing.
@@ -14,7 +15,11 @@ const isOwnJwtKind = (v: TokenVerifier) => v.kind === 'signed' || v.kind === 'cu
 function candidates(verifiers: readonly TokenVerifier[], token: string): TokenVerifier[] {
   if (!looksLikeJwt(token)) {
     return verifiers.filter((v) =>
-      v.prefix === undefined ? v.kind === 'random' : token.startsWith(v.prefix),
+      v.recognises !== undefined
+        ? v.recognises(token)
+        : v.prefix === undefined
+          ? v.kind === 'random'
+          : token.startsWith(v.prefix),
     );
   }
   const { header, payload } = peekJwt(token);
