@@ -56,7 +56,9 @@ if (reason) {
 }
 
 // The proxy bench, the access-token bench, the X.509 bench (BENCH_ONLY=proxy|tokens|x509 runs one).
-const benches = ['proxy', 'tokens', 'x509'].filter((b) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === b);
+const benches = ['proxy', 'tokens', 'x509'].filter(
+  (b) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === b,
+);
 let current;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   // On Ctrl-C the terminal signals the whole group, the bench included; a kill aimed at this

@@ -64,7 +64,9 @@ export async function startTestApp(
     agents,
     tokens,
     ...(options.logStream && { logStream: options.logStream }),
-    ...(options.caDir && { certificateAuthority: lazyCA(options.caDir, config.certs.baseDN, config.certs.caKeyType) }),
+    ...(options.caDir && {
+      certificateAuthority: lazyCA(options.caDir, config.certs.baseDN, config.certs.caKeyType),
+    }),
   });
   await app.listen({ host: '127.0.0.1', port });
   const close = async () => {

@@ -79,7 +79,13 @@ before(async () => {
       'clientCerts.delegationHeader': 'X-X509-User-Chain',
     },
   });
-  const base = { url: `${upstream.url}/wps`, type: 'wps' as const, purl: '', verify: true, passTokenData: false };
+  const base = {
+    url: `${upstream.url}/wps`,
+    type: 'wps' as const,
+    purl: '',
+    verify: true,
+    passTokenData: false,
+  };
   await app.store.services.create({ ...base, name: 'emu', auth: 'cert', certSubjects: [] });
   await app.store.services.create({
     ...base,
