@@ -55,8 +55,9 @@ if (reason) {
   }
 }
 
-// The proxy bench, the access-token bench, the X.509 bench (BENCH_ONLY=proxy|tokens|x509 runs one).
-const benches = ['proxy', 'tokens', 'x509'].filter(
+// The proxy bench, the access-token bench, the X.509 bench, the authorization bench
+// (BENCH_ONLY=proxy|tokens|x509|authz runs one).
+const benches = ['proxy', 'tokens', 'x509', 'authz'].filter(
   (b) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === b,
 );
 let current;

@@ -54,6 +54,12 @@ export const ERROR_CODES = {
   // server side
   unavailable: { status: 503, title: 'Service unavailable', owsCode: 'NoApplicableCode' },
   internal_error: { status: 500, title: 'Internal server error', owsCode: 'NoApplicableCode' },
+  // authorization model (admin API): a change that would leave it inconsistent is refused whole
+  unknown_reference: { status: 422, title: 'Unknown reference', owsCode: 'NoApplicableCode' },
+  invalid_resource: { status: 422, title: 'Invalid resource', owsCode: 'NoApplicableCode' },
+  resource_cycle: { status: 409, title: 'Resource cycle', owsCode: 'NoApplicableCode' },
+  duplicate_grant: { status: 409, title: 'Permission already granted', owsCode: 'NoApplicableCode' },
+  group_in_use: { status: 409, title: 'Group in use', owsCode: 'NoApplicableCode' },
 } as const satisfies Record<string, { status: number; title: string; owsCode: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -11,7 +11,7 @@ import {
 import { introspection } from '../oauth/oauth-routes.js';
 import { grantScopes } from '../oauth/token-endpoint.js';
 import type { TokenService } from '../oauth/token-service-types.js';
-import type { ClientRepository } from '../store/types.js';
+import type { ClientRecord, ClientRepository } from '../store/types.js';
 import { objectBody, rejectUnknownFields } from './json-body.js';
 import { problemSchema } from './service-schemas.js';
 
@@ -32,6 +32,7 @@ const clientSchema = {
     scopes: { type: 'array', items: { type: 'string', enum: ['compute', 'register'] } },
     data: { type: 'object', additionalProperties: { type: 'string' } },
     created_at: { type: 'string', format: 'date-time' },
+    user: { type: 'string', nullable: true, description: 'The user its tokens act for on acl services' },
   },
 } as const;
 const clientInput = {
@@ -46,11 +47,38 @@ const clientInput = {
       additionalProperties: { type: 'string' },
       description: 'Key/value data passed with its tokens to upstreams registered with passTokenData',
     },
+    user: {
+      type: ['string', 'null'],
+      description: 'The user its tokens act for on acl services (the owner); null clears it',
+    },
   },
 } as const;
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } as const;
 const noValidation = () => () => true;
 const errors = { 401: problemSchema, 404: problemSchema, 422: problemSchema };
+const CLIENT_FIELDS = ['name', 'redirect_uri', 'scopes', 'data', 'user'];
+
+/** A client as the admin API shows it: with its owner. */
+const clientJSON = (client: ClientRecord) => ({ ...toClientJSON(client), user: client.owner ?? null });
+
+/** The `user` (owner) of a client body: a user name, null to clear, or absent. */
+function ownerOf(body: Record<string, unknown>): string | null | undefined {
+  const user = body['user'];
+  if (user === undefined || user === null) return user;
+  if (typeof user !== 'string' || user === '') {
+    throw new TwitcherError('validation_failed', {
+      description: 'user must be a user name or null',
+      fields: [{ field: 'user', message: 'must be a user name or null' }],
+    });
+  }
+  return user;
+}
+
+/** The body without `user`, for the client functions of oauth/. */
+function withoutOwner(body: Record<string, unknown>): Record<string, unknown> {
+  const { user: _user, ...rest } = body;
+  return rest;
+}
 
 /** Admin API of OAuth2 clients and tokens (administrator only). */
 export async function clientsRoutes(
@@ -69,7 +97,7 @@ export async function clientsRoutes(
         response: { 200: { type: 'array', items: clientSchema } },
       },
     },
-    async () => (await clients.list()).map(toClientJSON),
+    async () => (await clients.list()).map(clientJSON),
   );
 
   app.post(
@@ -92,13 +120,17 @@ export async function clientsRoutes(
     },
     async (request, reply) => {
       const body = objectBody(request.body);
-      rejectUnknownFields(body, ['name', 'redirect_uri', 'scopes', 'data']);
-      const { client, secret } = await createClient(clients, body);
+      rejectUnknownFields(body, CLIENT_FIELDS);
+      const owner = ownerOf(body) ?? undefined;
+      // The owner is written with the client, in one insert: an unknown user leaves no client behind.
+      const withOwner: ClientRepository =
+        owner === undefined ? clients : { ...clients, create: (c) => clients.create({ ...c, owner }) };
+      const { client, secret } = await createClient(withOwner, withoutOwner(body));
       return reply
         .code(201)
         .header('Location', `/clients/${client.clientId}`)
         .header('cache-control', 'no-store')
-        .send({ ...toClientJSON(client), client_secret: secret });
+        .send({ ...clientJSON({ ...client, owner }), client_secret: secret });
     },
   );
 
@@ -116,7 +148,7 @@ export async function clientsRoutes(
     async (request) => {
       const client = await clients.get(request.params.id);
       if (!client) throw clientNotFound(request.params.id);
-      return toClientJSON(client);
+      return clientJSON(client);
     },
   );
 
@@ -126,7 +158,7 @@ export async function clientsRoutes(
       schema: {
         tags,
         security,
-        summary: 'Change a client (name, redirect_uri, scopes, data)',
+        summary: 'Change a client (name, redirect_uri, scopes, data, user)',
         params: idParam,
         body: clientInput,
       },
@@ -134,8 +166,16 @@ export async function clientsRoutes(
     },
     async (request) => {
       const body = objectBody(request.body);
-      rejectUnknownFields(body, ['name', 'redirect_uri', 'scopes', 'data']);
-      return toClientJSON(await updateClient(clients, request.params.id, body));
+      rejectUnknownFields(body, CLIENT_FIELDS);
+      const owner = ownerOf(body);
+      if (owner === undefined)
+        return clientJSON(await updateClient(clients, request.params.id, withoutOwner(body)));
+      // The owner goes with the other changes, in one update.
+      const withOwner: ClientRepository = {
+        ...clients,
+        update: (id, changes) => clients.update(id, { ...changes, owner }),
+      };
+      return clientJSON(await updateClient(withOwner, request.params.id, withoutOwner(body)));
     },
   );
 

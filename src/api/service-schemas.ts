@@ -13,7 +13,11 @@ export const serviceJSONSchema = {
     url: { type: 'string', format: 'uri', example: 'http://127.0.0.1:5000/wps' },
     type: { type: 'string', enum: [...SERVICE_TYPES] },
     purl: { type: 'string', description: 'Public URL used in rewritten documents instead of the proxy URL.' },
-    auth: { type: 'string', enum: [...AUTH_MODES] },
+    auth: {
+      type: 'string',
+      enum: [...AUTH_MODES],
+      description: 'public, token or cert (coarse), or acl (per-user permissions, see /permissions).',
+    },
     public: { type: 'boolean', description: 'Derived: true exactly when auth is public.' },
     verify: { type: 'boolean', description: "Verify the upstream's TLS certificate." },
     passTokenData: {
@@ -43,7 +47,13 @@ export const serviceInputSchema = {
     },
     type: { type: 'string', enum: [...SERVICE_TYPES], default: 'wps', description: 'Case-insensitive.' },
     purl: { type: 'string', default: '' },
-    auth: { type: 'string', enum: [...AUTH_MODES], default: 'token' },
+    auth: {
+      type: 'string',
+      enum: [...AUTH_MODES],
+      default: 'token',
+      description:
+        'acl: every request is decided by the permissions granted on the service and its resources.',
+    },
     public: { type: 'boolean', description: 'Accepted for compatibility; must agree with auth.' },
     verify: { type: 'boolean', default: true },
     passTokenData: { type: 'boolean', default: false, description: 'Opt in to receive token data headers.' },

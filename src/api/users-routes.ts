@@ -1,8 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TwitcherError } from '../errors.js';
 import type { UserRepository } from '../store/types.js';
-import { changePassword, createUser, toUserJSON, userNotFound } from '../users/users.js';
-import { objectBody } from './json-body.js';
+import {
+  certificateDNProblem,
+  changePassword,
+  createUser,
+  toUserJSON,
+  userNotFound,
+} from '../users/users.js';
+import { objectBody, rejectUnknownFields } from './json-body.js';
 import { problemSchema } from './service-schemas.js';
 
 interface Options {
@@ -15,7 +21,20 @@ const tags = ['users'];
 const security = [{ basicAuth: [] }];
 const userSchema = {
   type: 'object',
-  properties: { username: { type: 'string' }, admin: { type: 'boolean' }, created_at: { type: 'string' } },
+  properties: {
+    username: { type: 'string' },
+    admin: { type: 'boolean' },
+    created_at: { type: 'string' },
+    certificate_dn: {
+      type: 'string',
+      nullable: true,
+      description: 'Client certificates with this subject act for the user on acl services',
+    },
+  },
+} as const;
+const certificateDN = {
+  type: ['string', 'null'],
+  description: 'Subject DN of the user’s client certificates (RFC 4514 or /one/line form); null clears it',
 } as const;
 const nameParam = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } as const;
 const noValidation = () => () => true;
@@ -48,7 +67,11 @@ export async function usersRoutes(app: FastifyInstance, { users, adminUsername, 
           type: 'object',
           required: ['username', 'password'],
           additionalProperties: false,
-          properties: { username: { type: 'string' }, password: { type: 'string', minLength: 8 } },
+          properties: {
+            username: { type: 'string' },
+            password: { type: 'string', minLength: 8 },
+            certificate_dn: certificateDN,
+          },
         },
         response: { 201: userSchema, 409: problemSchema, 422: problemSchema },
       },
@@ -87,14 +110,38 @@ export async function usersRoutes(app: FastifyInstance, { users, adminUsername, 
       schema: {
         tags,
         security,
-        summary: "Change a user's password",
+        summary: "Change a user's password and/or certificate DN",
         params: nameParam,
-        body: { type: 'object', required: ['password'], properties: { password: { type: 'string' } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { password: { type: 'string' }, certificate_dn: certificateDN },
+        },
       },
       validatorCompiler: noValidation,
     },
     async (request, reply) => {
-      await changePassword(users, request.params.name, objectBody(request.body));
+      const body = objectBody(request.body);
+      rejectUnknownFields(body, ['password', 'certificate_dn']);
+      const dn = body['certificate_dn'];
+      const problem = dn === undefined ? undefined : certificateDNProblem(dn);
+      if (problem || (dn === undefined && body['password'] === undefined)) {
+        const field = problem ? 'certificate_dn' : 'password';
+        const message = problem ?? 'is required (or certificate_dn)';
+        throw new TwitcherError('validation_failed', {
+          description: `${field} ${message}`,
+          fields: [{ field, message }],
+        });
+      }
+      if (body['password'] !== undefined) {
+        await changePassword(users, request.params.name, { password: body['password'] });
+      }
+      if (
+        dn !== undefined &&
+        !(await users.setCertificateDN(request.params.name, (dn as string | null) ?? undefined))
+      ) {
+        throw userNotFound(request.params.name);
+      }
       return reply.code(204).send();
     },
   );

@@ -12,6 +12,21 @@
  *   if (err instanceof TwitcherClientError) console.error(`${err.message} (${err.code})`);
  * }
  */
+
+export { type AdminCall, AuthorizationAPI } from './authorization-api.js';
+export type {
+  AuditPageJSON,
+  AuditQuery,
+  AuditRecordJSON,
+  EffectiveJSON,
+  GrantInput,
+  GroupJSON,
+  PermissionJSON,
+  ResolutionJSON,
+  ResourceJSON,
+  ResourceKind,
+  UserJSON,
+} from './authz-types.js';
 export { CLIENT_SIDE_CODES, type FieldError, TwitcherClientError } from './error.js';
 export {
   attenuateMacaroon,

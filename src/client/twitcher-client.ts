@@ -1,3 +1,4 @@
+import { AuthorizationAPI } from './authorization-api.js';
 import { checkBaseURL, DEFAULT_TIMEOUT_MS, type TwitcherClientOptions } from './options.js';
 import { badResponse } from './parse-answer.js';
 import { type HttpAnswer, type HttpCall, Transport } from './transport.js';
@@ -46,6 +47,8 @@ export class TwitcherClient {
   readonly url: string;
   readonly #options: TwitcherClientOptions;
   readonly #transport: Transport;
+  /** Users, groups, resources, permissions and the audit log of `acl` services (administrator). */
+  readonly authz: AuthorizationAPI;
 
   /** Throws `TwitcherClientError` (`invalid_url`) when `options.url` is not an absolute http(s) URL. */
   constructor(options: TwitcherClientOptions) {
@@ -55,6 +58,7 @@ export class TwitcherClient {
       insecure: options.insecure ?? false,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
+    this.authz = new AuthorizationAPI((call) => this.#call('admin', call));
   }
 
   // ------------------------------------------------------------------ OAuth2 clients and tokens
@@ -132,6 +136,42 @@ export class TwitcherClient {
    */
   async getClient(clientId: string): Promise<ClientJSON> {
     const answer = await this.#call('admin', { method: 'GET', path: `/clients/${segment(clientId)}` });
+    return this.#object<ClientJSON>(answer, 'client_id');
+  }
+
+  /**
+   * Registers an OAuth2 client on the admin API (`POST /clients`; administrator), optionally owned by
+   * a user: its tokens then act for that user on `acl` services. The secret is in this answer only.
+   *
+   * @example
+   * const c = await client.createClient({ name: 'portal', user: 'alice' });
+   * console.log(c.client_id, c.client_secret);
+   */
+  async createClient(
+    input: { name?: string; redirectURI?: string; scopes?: Scope[]; user?: string } = {},
+  ): Promise<ClientJSON & { client_secret: string }> {
+    const body = {
+      ...(input.name !== undefined && { name: input.name }),
+      ...(input.redirectURI !== undefined && { redirect_uri: input.redirectURI }),
+      ...(input.scopes !== undefined && { scopes: input.scopes }),
+      ...(input.user !== undefined && { user: input.user }),
+    };
+    const answer = await this.#call('admin', { method: 'POST', path: '/clients', body });
+    return this.#object<ClientJSON & { client_secret: string }>(answer, 'client_secret');
+  }
+
+  /**
+   * Sets (or with null clears) the user an OAuth2 client's tokens act for (`PATCH /clients/{id}`).
+   *
+   * @example
+   * await client.setClientOwner('3f1c…', 'bob');
+   */
+  async setClientOwner(clientId: string, user: string | null): Promise<ClientJSON> {
+    const answer = await this.#call('admin', {
+      method: 'PATCH',
+      path: `/clients/${segment(clientId)}`,
+      body: { user },
+    });
     return this.#object<ClientJSON>(answer, 'client_id');
   }
 

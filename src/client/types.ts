@@ -6,8 +6,11 @@
 /** The kinds of upstream service Twitcher knows. */
 export type ServiceType = 'wps' | 'wms' | 'wfs' | 'wcs' | 'wmts' | 'csw' | 'thredds' | 'ogcapi' | 'http';
 
-/** How a service is protected: `public` needs nothing; `token` and `cert` protect all but the public operations. */
-export type AuthMode = 'token' | 'cert' | 'public';
+/**
+ * How a service is protected: `public` needs nothing; `token` and `cert` protect all but the public
+ * operations; `acl` decides every request by the permissions granted to users and groups.
+ */
+export type AuthMode = 'token' | 'cert' | 'public' | 'acl';
 
 /**
  * A registered service as `GET /services/{name}` answers it (the Python Twitcher's shape).
@@ -89,6 +92,8 @@ export interface ClientJSON {
   scopes: string[];
   data: Record<string, string>;
   created_at: string;
+  /** The user its tokens act for on `acl` services (null: none). */
+  user?: string | null;
 }
 
 /**

@@ -61,6 +61,14 @@ export interface Config {
     /** Per OWS service (lower case): operations open to everyone; services left out keep the defaults. */
     publicOperations: Record<string, string[]>;
   };
+  authz: {
+    /** Claim of an external token naming the Twitcher user (dotted path). */
+    externalUserClaim: string;
+    /** Claim of an external token listing group names. */
+    externalGroupsClaim: string;
+    /** Milliseconds the audit log is kept. */
+    auditRetention: number;
+  };
 }
 
 /** A macaroon root key (`secret`: at least 32 characters, used as UTF-8 bytes). */

@@ -178,6 +178,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       maxXmlDepth: values['proxy.maxXmlDepth'] as number,
       publicOperations: (publicOps as Record<string, string[]> | undefined) ?? {},
     },
+    authz: {
+      externalUserClaim: values['authz.externalUserClaim'] as string,
+      externalGroupsClaim: values['authz.externalGroupsClaim'] as string,
+      auditRetention: values['authz.auditRetention'] as number,
+    },
   };
   return deepFreeze(config);
 }

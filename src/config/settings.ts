@@ -464,4 +464,32 @@ export const SETTINGS: readonly Setting[] = [
       'Operations open to everyone on `auth: token|cert` services, per OWS service, e.g. ' +
       '`{"wps": ["GetCapabilities", "DescribeProcess"], "wms": ["GetCapabilities"]}`. Services left out keep the default.',
   },
+  {
+    path: 'authz.externalUserClaim',
+    env: 'TWITCHER_AUTHZ_EXTERNAL_USER_CLAIM',
+    type: { kind: 'string', minLength: 1 },
+    default: 'preferred_username',
+    doc:
+      "On `auth: acl` services: the claim of an external provider's access token that names the Twitcher user it " +
+      'acts for (a dotted path such as `user.name` reaches nested claims). No such user: the token has only the ' +
+      'permissions of its groups.',
+  },
+  {
+    path: 'authz.externalGroupsClaim',
+    env: 'TWITCHER_AUTHZ_EXTERNAL_GROUPS_CLAIM',
+    type: { kind: 'string', minLength: 1 },
+    default: 'groups',
+    doc:
+      'On `auth: acl` services: the claim of an external access token that lists group names (a list, or a ' +
+      'space-separated string; `realm_access.roles` for Keycloak roles). Groups Twitcher has are added to the ' +
+      "user's own; `administrators` is never taken from a token.",
+  },
+  {
+    path: 'authz.auditRetention',
+    env: 'TWITCHER_AUTHZ_AUDIT_RETENTION',
+    type: { kind: 'duration' },
+    default: 90 * 24 * 3_600_000,
+    defaultDoc: '`2160h` (90 days)',
+    doc: 'How long the audit log keeps access decisions of `auth: acl` services; older ones are deleted every hour.',
+  },
 ];

@@ -4,11 +4,13 @@ import swagger from '@fastify/swagger';
 import swaggerUI from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { authzRoutes } from '../api/authz-routes.js';
 import { clientsRoutes } from '../api/clients-routes.js';
 import { createRequireAdmin, createRequireAdminOrScope } from '../api/require-admin.js';
 import { servicesRoutes } from '../api/services-routes.js';
 import { usersRoutes } from '../api/users-routes.js';
 import type { AdminVerifier } from '../auth/admin-credentials.js';
+import { AccessControl } from '../authz/access-control.js';
 import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
 import { oauthRoutes } from '../oauth/oauth-routes.js';
@@ -109,6 +111,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         { name: 'clients', description: 'OAuth2 clients (administrator)' },
         { name: 'tokens', description: 'Access tokens (administrator)' },
         { name: 'users', description: "Twitcher's own users (administrator)" },
+        { name: 'groups', description: 'Groups of users, with a priority (administrator)' },
+        {
+          name: 'resources',
+          description: "Each service's resource tree: processes, layers, paths… (administrator)",
+        },
+        {
+          name: 'permissions',
+          description: 'Permissions of users and groups on acl services, and why (administrator)',
+        },
+        { name: 'audit', description: 'Access decisions of acl services (administrator)' },
         { name: 'certificates', description: 'MyProxyWebService-compatible certificate service' },
         { name: 'proxy', description: 'The OWS proxy (not listed route by route: every method is proxied)' },
       ],
@@ -145,6 +157,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     requireAdmin,
   });
   await app.register(oauthRoutes, { clients: deps.store.clients, tokens: deps.tokens, requireAdmin });
+  // Fine-grained authorization of `auth: acl` services: its admin API, and the proxy's decisions.
+  const accessControl = new AccessControl(config, deps.store, {
+    ownCASubjectDN:
+      deps.certificateAuthority && (async () => (await deps.certificateAuthority?.())?.subjectDN),
+    onError: (err, what) => app.log.warn({ err }, `authorization: ${what} failed`),
+  });
+  app.addHook('onClose', () => accessControl.close());
+  await app.register(authzRoutes, {
+    store: deps.store,
+    registry: deps.registry,
+    accessControl,
+    requireAdmin,
+  });
   if (certificates) await app.register(certificateServiceRoutes, { config, backend: certificates });
   await app.register(proxyRoutes, {
     config,
@@ -152,6 +177,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     agents: deps.agents,
     verifyAccessToken,
     clientCertificates,
+    accessControl,
   });
   return app;
 }

@@ -5,7 +5,11 @@ import type { PublicOperations } from './public-operations.js';
 import { COMPUTE_SCOPE, type Subject } from './subject.js';
 
 export type Decision =
-  | { allow: true; rule: 'public-service' | 'public-operation' | 'token-scope' | 'certificate' }
+  | {
+      allow: true;
+      /** `acl`: decided by src/authz/ (fine-grained permissions), not by this function. */
+      rule: 'public-service' | 'public-operation' | 'token-scope' | 'certificate' | 'acl';
+    }
   | {
       allow: false;
       /** 401: no credential of the kind the service takes; 403: a credential that is not enough. */

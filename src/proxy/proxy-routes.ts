@@ -3,6 +3,8 @@ import { pipeline, type Transform, Writable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { extractBearerToken } from '../auth/bearer.js';
+import type { AccessControl } from '../authz/access-control.js';
+import { type ACLGrant, decideACL } from '../authz/decide-acl.js';
 import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
 import { logError } from '../http/log-error.js';
@@ -10,6 +12,7 @@ import { toTwitcherError } from '../http/to-twitcher-error.js';
 import { assertTokenRestrictions } from '../oauth/tokens/macaroon-restrictions.js';
 import type { AccessTokenInfo } from '../oauth/tokens/types.js';
 import { createResponseRewriter, isRewritableContentType } from '../ows/capabilities/content.js';
+import { addCapabilitiesFilter, mustFilter } from '../ows/capabilities/filter-response.js';
 import type { RewriteRules } from '../ows/capabilities/rewrite-rules.js';
 import { rewriteBuffer } from '../ows/capabilities/rewrite-stream.js';
 import { renderOWSError } from '../ows/exception-report.js';
@@ -39,6 +42,8 @@ export interface ProxyDeps {
   verifyAccessToken: (token: string) => Promise<AccessTokenInfo>;
   /** Client certificates of `auth: cert` services (absent: none is accepted). */
   clientCertificates?: ClientCertificateAuthenticator | undefined;
+  /** Fine-grained authorization of `auth: acl` services (absent: they are refused). */
+  accessControl?: AccessControl | undefined;
 }
 
 /** What the route learnt of the request, for the error renderer (the exception dialect). */
@@ -57,7 +62,8 @@ declare module 'fastify' {
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
 /** Rewritable bodies up to this size with a known length are rewritten in one go (cheaper than a stream). */
 const SMALL_BODY = 1024 * 1024;
-const CHALLENGES: Record<'token' | 'cert', string> = {
+const CHALLENGES: Record<'token' | 'cert' | 'acl', string> = {
+  acl: 'Bearer realm="twitcher"',
   token: 'Bearer realm="twitcher"',
   cert: 'ClientCertificate realm="twitcher"',
 };
@@ -111,7 +117,7 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
   async function inspect(
     request: FastifyRequest,
     prefix: string,
-  ): Promise<{ service: Service; body?: Buffer; decision: Decision; subject: Subject }> {
+  ): Promise<{ service: Service; body?: Buffer; decision: Decision; subject: Subject; acl?: ACLGrant }> {
     const ctx: ProxyContext = {};
     request.twitcherProxy = ctx;
     const path = parseProxyPath(request.url, prefix);
@@ -138,6 +144,24 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     const ows = parseOWSRequest(input, limits);
     ctx.ows = ows;
     let subject: Subject = ANONYMOUS;
+    if (service.auth === 'acl') {
+      // Fine-grained authorization (src/authz/): every credential presented is checked first.
+      subject = await presentedSubject(request, path.query, body, input.contentType);
+      const acl = await decideACL(deps.accessControl, {
+        service,
+        request: ows,
+        subject,
+        clientAddress: request.ip,
+      });
+      if (subject.kind === 'token') {
+        assertTokenRestrictions(subject.token, { service: service.name, ows, clientAddress: request.ip });
+      }
+      request.log.debug(
+        { service: service.name, operation: ows.operation, principal: acl.principal.label },
+        'acl',
+      );
+      return { service, decision: { allow: true, rule: 'acl' }, subject, acl, ...(body && { body }) };
+    }
     let decision = decide({ service, request: ows, subject, publicOperations });
     // Credentials are looked at only when the decision needs one: public services and public
     // operations cost no token validation, and a stale token does not break GetCapabilities.
@@ -164,6 +188,20 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
       'decision',
     );
     return { service, decision, subject, ...(body && { body }) };
+  }
+
+  /** A bearer token when one is presented, else a client certificate when one is, else anonymous. */
+  async function presentedSubject(
+    request: FastifyRequest,
+    query: string,
+    body: Buffer | undefined,
+    contentType: string | undefined,
+  ): Promise<Subject> {
+    const form = body !== undefined && isForm(contentType) ? body.toString('latin1') : undefined;
+    const token = extractBearerToken(request.headers.authorization, query, form);
+    if (token !== undefined) return { kind: 'token', token: await authenticateToken(token) };
+    const certificate = authenticateCertificate(request);
+    return certificate ? { kind: 'certificate', certificate } : ANONYMOUS;
   }
 
   async function authenticateToken(token: string): Promise<AccessTokenInfo> {
@@ -209,14 +247,14 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
   }
 
   const proxyHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const { service, body, decision, subject } = await inspect(request, proxyPrefix);
+    const { service, body, decision, subject, acl } = await inspect(request, proxyPrefix);
     if (!decision.allow) throw deny(decision);
     const data = service.passTokenData && subject.kind === 'token' ? subject.token.data : undefined;
     const delegated =
       delegationHeader !== undefined && subject.kind === 'certificate'
         ? { [delegationHeader]: encodeURIComponent(subject.certificate.chainPEM) }
         : undefined;
-    return forward(request, reply, service, body, data, delegated);
+    return forward(request, reply, service, body, data, delegated, acl?.visible);
   };
 
   const verifyHandler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -235,6 +273,8 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     readBody: Buffer | undefined,
     data: Record<string, string> | undefined,
     extra?: Record<string, string>,
+    /** GetCapabilities of an acl service: what the document may list. */
+    visible?: (name: string) => boolean,
   ) {
     const path = request.twitcherProxy?.path;
     if (!path) throw new TypeError('forward() before inspect()');
@@ -284,8 +324,11 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
       const rules = kind === 'json' ? jsonRules : xmlRules;
       const encoding = headerString(upstreamHeaders['content-encoding']);
       const length = Number(headerString(upstreamHeaders['content-length']) ?? Number.NaN);
-      const small = kind !== false && !encoding && Number.isFinite(length) && length <= SMALL_BODY;
+      const filtered = visible !== undefined && mustFilter(statusCode, noBody, kind);
+      const small =
+        !filtered && kind !== false && !encoding && Number.isFinite(length) && length <= SMALL_BODY;
       const rewriter = kind && !small ? createResponseRewriter({ contentEncoding: encoding, rules }) : null;
+      if (filtered) addCapabilitiesFilter(rewriter, visible);
       const rewritten = small || rewriter !== null;
       const out = clientResponseHeaders(upstreamHeaders, {
         rewritten,

@@ -13,8 +13,12 @@ export const SERVICE_TYPES = [
 ] as const;
 export type ServiceType = (typeof SERVICE_TYPES)[number];
 
-/** `public` needs nothing; `token` and `cert` protect everything but the public operations. */
-export const AUTH_MODES = ['token', 'cert', 'public'] as const;
+/**
+ * `public` needs nothing; `token` and `cert` protect everything but the public operations (the
+ * coarse mode); `acl` decides every request by the users', groups' and resources' permissions
+ * (src/authz/, docs/authorization.md).
+ */
+export const AUTH_MODES = ['token', 'cert', 'public', 'acl'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
 export interface Service {

@@ -26,12 +26,25 @@ function toClient(row: ClientRow): ClientRecord {
     scopes: splitScopes(row.scopes),
     data: parseData(row.data),
     createdAt: Number(row.created_at),
+    ...(row.owner !== null && { owner: row.owner }),
   };
+}
+
+/** An owner must be a user: checked here so that the answer is a clear error, not a foreign-key one. */
+async function checkOwner(db: Kysely<Database>, owner: string): Promise<void> {
+  const row = await db.selectFrom('users').select('id').where('username', '=', owner).executeTakeFirst();
+  if (!row) {
+    throw new TwitcherError('unknown_reference', {
+      description: `No user "${owner}".`,
+      fields: [{ field: 'user', message: `no user "${owner}"` }],
+    });
+  }
 }
 
 export function createClientRepository(db: Kysely<Database>, hooks: DialectHooks): ClientRepository {
   return {
     async create(client) {
+      if (client.owner !== undefined) await checkOwner(db, client.owner);
       try {
         await db
           .insertInto('clients')
@@ -43,6 +56,7 @@ export function createClientRepository(db: Kysely<Database>, hooks: DialectHooks
             scopes: client.scopes.join(' '),
             data: JSON.stringify(client.data),
             created_at: client.createdAt,
+            owner: client.owner ?? null,
           })
           .execute();
       } catch (err) {
@@ -78,6 +92,10 @@ export function createClientRepository(db: Kysely<Database>, hooks: DialectHooks
       if (changes.redirectURI !== undefined) set.redirect_uri = changes.redirectURI;
       if (changes.scopes !== undefined) set.scopes = changes.scopes.join(' ');
       if (changes.data !== undefined) set.data = JSON.stringify(changes.data);
+      if (changes.owner !== undefined) {
+        if (changes.owner !== null) await checkOwner(db, changes.owner);
+        set.owner = changes.owner;
+      }
       if (Object.keys(set).length > 0)
         await db.updateTable('clients').set(set).where('client_id', '=', clientId).execute();
       const row = await db

@@ -145,7 +145,12 @@ export function createUserRepository(db: Kysely<Database>, hooks: DialectHooks):
     if (key === undefined) {
       throw new TwitcherError('validation_failed', {
         description: 'certificate_dn is not a distinguished name.',
-        fields: [{ field: 'certificate_dn', message: 'must be a DN such as CN=alice,O=Example or /O=Example/CN=alice' }],
+        fields: [
+          {
+            field: 'certificate_dn',
+            message: 'must be a DN such as CN=alice,O=Example or /O=Example/CN=alice',
+          },
+        ],
       });
     }
     return { certificate_dn: dn, certificate_dn_key: key };
@@ -154,7 +159,11 @@ export function createUserRepository(db: Kysely<Database>, hooks: DialectHooks):
     new TwitcherError('duplicate_name', { description: `Another user has the certificate DN "${dn}".` });
   const authzChanged = () => hooks.notify({ aggregate: 'authz' });
   const get = async (username: string) => {
-    const row = await db.selectFrom('users').select(columns).where('username', '=', username).executeTakeFirst();
+    const row = await db
+      .selectFrom('users')
+      .select(columns)
+      .where('username', '=', username)
+      .executeTakeFirst();
     return row ? toUser(row) : undefined;
   };
   return {
@@ -174,7 +183,8 @@ export function createUserRepository(db: Kysely<Database>, hooks: DialectHooks):
           .execute();
       } catch (err) {
         if (hooks.isUniqueViolation(err)) {
-          if (user.certificateDN !== undefined && !(await get(user.username))) throw dnTaken(user.certificateDN);
+          if (user.certificateDN !== undefined && !(await get(user.username)))
+            throw dnTaken(user.certificateDN);
           throw new TwitcherError('duplicate_name', {
             description: `A user named "${user.username}" already exists.`,
           });
@@ -199,7 +209,11 @@ export function createUserRepository(db: Kysely<Database>, hooks: DialectHooks):
     async delete(username) {
       // One transaction: the user, its memberships and permissions go; its clients stay, ownerless.
       const deleted = await db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+        const row = await trx
+          .selectFrom('users')
+          .select('id')
+          .where('username', '=', username)
+          .executeTakeFirst();
         if (!row) return false;
         await trx.deleteFrom('user_groups').where('user_id', '=', row.id).execute();
         await trx.deleteFrom('permissions').where('user_id', '=', row.id).execute();
@@ -227,7 +241,11 @@ export function createUserRepository(db: Kysely<Database>, hooks: DialectHooks):
       return updated;
     },
     async findByCertificateDN(key) {
-      const row = await db.selectFrom('users').select(columns).where('certificate_dn_key', '=', key).executeTakeFirst();
+      const row = await db
+        .selectFrom('users')
+        .select(columns)
+        .where('certificate_dn_key', '=', key)
+        .executeTakeFirst();
       return row ? toUser(row) : undefined;
     },
   };

@@ -1,3 +1,13 @@
+import type {
+  Access,
+  Grantee,
+  GroupRecord,
+  PermissionRecord,
+  ResourceKind,
+  ResourceRecord,
+  Scope,
+  ServiceACL,
+} from '../authz/model.js';
 import type { RandomTokenRecord } from '../oauth/tokens/types.js';
 import type { Service } from '../registry/service.js';
 
@@ -12,6 +22,11 @@ export interface Store {
   readonly clients: ClientRepository;
   readonly tokens: TokenRepository;
   readonly certificates: CertificateRepository;
+  /** Authorization: groups and memberships, resource trees, permissions, the audit log. */
+  readonly groups: GroupRepository;
+  readonly resources: ResourceRepository;
+  readonly permissions: PermissionRepository;
+  readonly audit: AuditRepository;
   /** Changes made by this or another instance; used to invalidate caches. */
   readonly changes: ChangeFeed;
   /** Resolves when the database answers, rejects otherwise. */
@@ -39,6 +54,8 @@ export interface UserRecord {
   passwordHash: string;
   isAdmin: boolean;
   createdAt: number;
+  /** The subject DN of the user's client certificates (RFC 4514 or one-line form), if any. */
+  certificateDN?: string | undefined;
 }
 
 export interface UserRepository {
@@ -50,6 +67,13 @@ export interface UserRepository {
   setPasswordHash(username: string, passwordHash: string): Promise<boolean>;
   /** False when the user is unknown. */
   delete(username: string): Promise<boolean>;
+  /**
+   * Sets (or with undefined clears) the user's certificate DN; false when the user is unknown.
+   * Throws `TwitcherError('duplicate_name')` when another user has that DN.
+   */
+  setCertificateDN(username: string, dn: string | undefined): Promise<boolean>;
+  /** The user whose certificate DN has this canonical form (authz/dn-key.ts). */
+  findByCertificateDN(dnKey: string): Promise<UserRecord | undefined>;
 }
 
 /** An OAuth2 client as stored: the secret only as a hash. */
@@ -64,6 +88,8 @@ export interface ClientRecord {
   data: Record<string, string>;
   /** Epoch milliseconds. */
   createdAt: number;
+  /** The user its tokens act for on `auth: acl` services (undefined: none). */
+  owner?: string | undefined;
 }
 
 export interface ClientRepository {
@@ -73,7 +99,10 @@ export interface ClientRepository {
   /** Replaces name, redirect URI, scopes and data; undefined when unknown. */
   update(
     clientId: string,
-    changes: Partial<Pick<ClientRecord, 'name' | 'redirectURI' | 'scopes' | 'data'>>,
+    changes: Partial<Pick<ClientRecord, 'name' | 'redirectURI' | 'scopes' | 'data'>> & {
+      /** A user name, or null to clear; an unknown user: `TwitcherError('unknown_reference')`. */
+      owner?: string | null;
+    },
   ): Promise<ClientRecord | undefined>;
   /** Deletes the client and its random tokens; false when unknown. */
   delete(clientId: string): Promise<boolean>;
@@ -111,9 +140,131 @@ export type ChangeEvent =
   | { aggregate: 'services'; key?: string | undefined }
   | { aggregate: 'tokens'; key: string }
   | { aggregate: 'clients'; key: string }
+  | { aggregate: 'authz' }
   | { aggregate: 'all' };
 
 export interface ChangeFeed {
   /** Calls `listener` on every change; returns the unsubscribe function. */
   subscribe(listener: (event: ChangeEvent) => void): () => void;
+}
+
+export interface GroupRepository {
+  list(): Promise<GroupRecord[]>;
+  get(name: string): Promise<GroupRecord | undefined>;
+  /** Throws `TwitcherError('duplicate_name')` when the name is taken. */
+  create(group: { name: string; priority: number; description: string }): Promise<GroupRecord>;
+  /** undefined when the group is unknown. */
+  update(
+    name: string,
+    changes: { priority?: number; description?: string },
+  ): Promise<GroupRecord | undefined>;
+  /**
+   * False when unknown. Throws `TwitcherError('group_in_use')` while it has members or permissions,
+   * and `conflict` for the special groups.
+   */
+  delete(name: string): Promise<boolean>;
+  /** Adds a member; false when it already was one. Unknown group or user: `TwitcherError('not_found')`. */
+  addMember(group: string, username: string): Promise<boolean>;
+  /** False when it was not a member. Unknown group or user: `TwitcherError('not_found')`. */
+  removeMember(group: string, username: string): Promise<boolean>;
+  /** User names, sorted. Unknown group: `TwitcherError('not_found')`. */
+  members(group: string): Promise<string[]>;
+  /** The groups a user is a member of (not the implicit `anonymous`/`authenticated`), by name. */
+  groupsOf(username: string): Promise<GroupRecord[]>;
+}
+
+export interface ResourceRepository {
+  /** The resources of a service, parents before children. */
+  list(service: string): Promise<ResourceRecord[]>;
+  get(id: number): Promise<ResourceRecord | undefined>;
+  /**
+   * Adds a resource. Unknown service: `service_not_found`; unknown parent: `unknown_reference`; a
+   * kind the service type does not hold, or a parent in another service or of a kind that does not
+   * nest: `invalid_resource`; a name taken: `duplicate_name`.
+   */
+  create(resource: {
+    service: string;
+    parentId?: number | undefined;
+    kind: ResourceKind;
+    name: string;
+  }): Promise<ResourceRecord>;
+  /** Renames or moves; a move under itself or a descendant: `resource_cycle`. undefined when unknown. */
+  update(
+    id: number,
+    changes: { name?: string; parentId?: number | null },
+  ): Promise<ResourceRecord | undefined>;
+  /** Deletes the resource, its descendants and every permission on them; false when unknown. */
+  delete(id: number): Promise<boolean>;
+}
+
+export interface PermissionFilter {
+  user?: string | undefined;
+  group?: string | undefined;
+  service?: string | undefined;
+  resourceId?: number | undefined;
+}
+
+export interface GrantInput {
+  grantee: Grantee;
+  service: string;
+  /** undefined: the service itself. */
+  resourceId?: number | undefined;
+  permission: string;
+  access: Access;
+  scope: Scope;
+}
+
+export interface PermissionRepository {
+  list(filter?: PermissionFilter): Promise<PermissionRecord[]>;
+  get(id: number): Promise<PermissionRecord | undefined>;
+  /**
+   * Grants, in one transaction. Unknown user, group, service or resource: `unknown_reference`; a
+   * resource of another service: `invalid_resource`; a permission name the service type does not
+   * have: `validation_failed`; the same grantee, resource and permission twice: `duplicate_grant`.
+   */
+  grant(input: GrantInput): Promise<PermissionRecord>;
+  /** False when unknown. */
+  revoke(id: number): Promise<boolean>;
+  /** Everything the resolver needs of one service (empty lists for an unknown service). */
+  forService(service: string): Promise<ServiceACL>;
+}
+
+/** One access decision of an `auth: acl` service. */
+export interface AuditRecord {
+  /** Set by the store. */
+  id?: number;
+  /** Epoch milliseconds. */
+  at: number;
+  /** The principal's label: `user:alice`, `client:…`, `anonymous`. */
+  subject: string;
+  username?: string | undefined;
+  clientAddress: string;
+  service: string;
+  operation: string;
+  permission: string;
+  resources: string[];
+  outcome: 'allow' | 'deny';
+  /** The rule that decided (resolve.ts describeResolution). */
+  rule: string;
+}
+
+export interface AuditQuery {
+  user?: string | undefined;
+  service?: string | undefined;
+  outcome?: 'allow' | 'deny' | undefined;
+  /** Epoch milliseconds, inclusive. */
+  from?: number | undefined;
+  /** Epoch milliseconds, exclusive. */
+  to?: number | undefined;
+  limit: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string | undefined;
+}
+
+export interface AuditRepository {
+  insert(records: readonly AuditRecord[]): Promise<void>;
+  /** Newest first; `nextCursor` when more records match. */
+  query(q: AuditQuery): Promise<{ records: AuditRecord[]; nextCursor?: string | undefined }>;
+  /** Deletes the records older than `before` (epoch ms); returns how many went. */
+  prune(before: number): Promise<number>;
 }

@@ -1,4 +1,5 @@
 import { hashPassword } from '../auth/password.js';
+import { tryDNKey } from '../authz/dn-key.js';
 import { type FieldError, TwitcherError } from '../errors.js';
 import type { UserRecord, UserRepository } from '../store/types.js';
 
@@ -14,10 +15,31 @@ export interface UserJSON {
   username: string;
   admin: boolean;
   created_at: string;
+  /** The subject DN of the user's client certificates (authorization), or null. */
+  certificate_dn: string | null;
 }
 
 export function toUserJSON(u: UserRecord): UserJSON {
-  return { username: u.username, admin: u.isAdmin, created_at: new Date(u.createdAt).toISOString() };
+  return {
+    username: u.username,
+    admin: u.isAdmin,
+    created_at: new Date(u.createdAt).toISOString(),
+    certificate_dn: u.certificateDN ?? null,
+  };
+}
+
+/** A certificate DN field: a string that parses as a DN (RFC 4514 or one-line form), or null to clear. */
+export function certificateDNProblem(value: unknown): string | undefined {
+  if (value === null) return undefined;
+  if (
+    typeof value !== 'string' ||
+    value.length > 1024 ||
+    tryDNKey(value) === undefined ||
+    value.trim() === ''
+  ) {
+    return 'must be a DN such as CN=alice,OU=Users,O=Example or /O=Example/OU=Users/CN=alice';
+  }
+  return undefined;
 }
 
 function passwordProblem(password: unknown): string | undefined {
@@ -37,7 +59,7 @@ function fail(errors: FieldError[]): never {
 /** Adds a user; the password is stored only as an scrypt hash. */
 export async function createUser(users: UserRepository, body: Record<string, unknown>): Promise<UserRecord> {
   const errors: FieldError[] = Object.keys(body)
-    .filter((k) => !['username', 'password'].includes(k))
+    .filter((k) => !['username', 'password', 'certificate_dn'].includes(k))
     .map((field) => ({ field, message: 'is not a known field' }));
   const { username, password } = body;
   if (typeof username !== 'string' || !USERNAME.test(username)) {
@@ -48,11 +70,15 @@ export async function createUser(users: UserRepository, body: Record<string, unk
   }
   const problem = passwordProblem(password);
   if (problem) errors.push({ field: 'password', message: problem });
+  const dn = body['certificate_dn'];
+  const dnProblem = dn === undefined ? undefined : certificateDNProblem(dn);
+  if (dnProblem) errors.push({ field: 'certificate_dn', message: dnProblem });
   if (errors.length > 0) fail(errors);
   return users.create({
     username: username as string,
     passwordHash: await hashPassword(password as string),
     isAdmin: false,
+    ...(typeof dn === 'string' && { certificateDN: dn }),
   });
 }
 

@@ -19,6 +19,7 @@ const svc = (name: string, over: Partial<Service> = {}): Service => ({
   auth: 'token',
   verify: true,
   passTokenData: false,
+  certSubjects: [],
   ...over,
 });
 
@@ -51,6 +52,14 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
       await store.services.create(s);
       assert.deepEqual(await store.services.get('emu'), s);
+    });
+
+    withStore('the subject DN patterns of a cert service are kept, in order', async (store) => {
+      const s = svc('esgf', { auth: 'cert', certSubjects: ['/O=ESGF/OU=*', 'CN=*,OU=Users,O=Twitcher'] });
+      await store.services.create(s);
+      assert.deepEqual(await store.services.get('esgf'), s);
+      await store.services.put({ ...s, certSubjects: [] });
+      assert.deepEqual((await store.services.get('esgf'))?.certSubjects, []);
     });
 
     withStore('list is sorted by name', async (store) => {
@@ -255,5 +264,444 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.equal((await b.services.get('shared'))?.name, 'shared');
       });
     }
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// Authorization: groups, memberships, resources, permissions, audit (issue 7)
+
+function hasCode(code: string, status?: number) {
+  return (err: unknown) =>
+    err instanceof TwitcherError && err.code === code && (status === undefined || err.status === status);
+}
+
+/** The authorization part of the store contract (run against SQLite and PostgreSQL). */
+export function authzStoreContract(name: string, factory: StoreFactory): void {
+  describe(`store contract (authorization): ${name}`, () => {
+    const withStore = (title: string, fn: (store: Store) => Promise<void>) =>
+      test(title, async (t) => {
+        const store = await factory.open();
+        t.after(() => store.close());
+        await fn(store);
+      });
+    const user = (store: Store, username: string) =>
+      store.users.create({ username, passwordHash: 'scrypt$x', isAdmin: false });
+
+    withStore('the special groups exist and cannot be deleted', async (store) => {
+      const groups = await store.groups.list();
+      assert.deepEqual(
+        groups.map((g) => [g.name, g.priority]),
+        [
+          ['administrators', 1_000_000],
+          ['anonymous', -1],
+          ['authenticated', 0],
+        ],
+      );
+      for (const g of ['administrators', 'anonymous', 'authenticated']) {
+        await assert.rejects(store.groups.delete(g), hasCode('conflict', 409));
+      }
+    });
+
+    withStore('groups: create, update, duplicate refused, membership both ways', async (store) => {
+      await user(store, 'alice');
+      await user(store, 'bob');
+      const staff = await store.groups.create({ name: 'staff', priority: 5, description: 'Staff' });
+      assert.equal(staff.priority, 5);
+      await assert.rejects(store.groups.create({ name: 'staff', priority: 0, description: '' }), isDuplicate);
+      assert.equal((await store.groups.update('staff', { priority: 7 }))?.priority, 7);
+      assert.equal(await store.groups.update('nope', { priority: 1 }), undefined);
+      assert.equal(await store.groups.addMember('staff', 'bob'), true);
+      assert.equal(await store.groups.addMember('staff', 'alice'), true);
+      assert.equal(await store.groups.addMember('staff', 'alice'), false);
+      assert.deepEqual(await store.groups.members('staff'), ['alice', 'bob']);
+      assert.deepEqual(
+        (await store.groups.groupsOf('alice')).map((g) => g.name),
+        ['staff'],
+      );
+      await assert.rejects(store.groups.addMember('staff', 'nobody'), hasCode('not_found', 404));
+      await assert.rejects(store.groups.addMember('nogroup', 'alice'), hasCode('not_found', 404));
+      await assert.rejects(store.groups.members('nogroup'), hasCode('not_found'));
+      assert.equal(await store.groups.removeMember('staff', 'bob'), true);
+      assert.equal(await store.groups.removeMember('staff', 'bob'), false);
+    });
+
+    withStore('a group in use is not deleted; once empty it is', async (store) => {
+      await user(store, 'alice');
+      await store.services.create(svc('emu'));
+      await store.groups.create({ name: 'staff', priority: 0, description: '' });
+      await store.groups.addMember('staff', 'alice');
+      await assert.rejects(store.groups.delete('staff'), hasCode('group_in_use', 409));
+      await store.groups.removeMember('staff', 'alice');
+      const p = await store.permissions.grant({
+        grantee: { group: 'staff' },
+        service: 'emu',
+        permission: 'execute',
+        access: 'allow',
+        scope: 'recursive',
+      });
+      await assert.rejects(store.groups.delete('staff'), hasCode('group_in_use'));
+      await store.permissions.revoke(p.id);
+      assert.equal(await store.groups.delete('staff'), true);
+      assert.equal(await store.groups.delete('staff'), false);
+    });
+
+    withStore(
+      'resources: a tree per service, kinds checked, names unique case-insensitively',
+      async (store) => {
+        await store.services.create(svc('map', { type: 'wms' }));
+        await store.services.create(svc('emu'));
+        const root = await store.resources.create({ service: 'map', kind: 'layer', name: 'peers' });
+        const cities = await store.resources.create({
+          service: 'map',
+          kind: 'layer',
+          name: 'cities',
+          parentId: root.id,
+        });
+        assert.equal(cities.parentId, root.id);
+        await assert.rejects(
+          store.resources.create({ service: 'map', kind: 'layer', name: 'CITIES' }),
+          isDuplicate,
+          'a layer name is unique in its service, wherever it is',
+        );
+        await assert.rejects(
+          store.resources.create({ service: 'map', kind: 'process', name: 'hello' }),
+          hasCode('invalid_resource', 422),
+        );
+        await assert.rejects(
+          store.resources.create({ service: 'emu', kind: 'process', name: 'x', parentId: root.id }),
+          hasCode('invalid_resource'),
+          'a resource under the wrong service',
+        );
+        const hello = await store.resources.create({ service: 'emu', kind: 'process', name: 'hello' });
+        await assert.rejects(
+          store.resources.create({ service: 'emu', kind: 'process', name: 'x', parentId: hello.id }),
+          hasCode('invalid_resource'),
+          'processes do not nest',
+        );
+        await assert.rejects(
+          store.resources.create({ service: 'nope', kind: 'process', name: 'x' }),
+          hasCode('service_not_found', 404),
+        );
+        await assert.rejects(
+          store.resources.create({ service: 'map', kind: 'layer', name: 'x', parentId: 999_999 }),
+          hasCode('unknown_reference', 422),
+        );
+        await assert.rejects(
+          store.resources.create({ service: 'map', kind: 'layer', name: ' padded' }),
+          hasCode('validation_failed'),
+        );
+        const listed = await store.resources.list('map');
+        assert.deepEqual(
+          listed.map((r) => r.name),
+          ['peers', 'cities'],
+        );
+        assert.deepEqual(await store.resources.get(cities.id), cities);
+      },
+    );
+
+    withStore('paths nest; siblings are unique, cousins may share a name', async (store) => {
+      await store.services.create(svc('files', { type: 'thredds' }));
+      const a = await store.resources.create({ service: 'files', kind: 'path', name: 'a' });
+      const b = await store.resources.create({ service: 'files', kind: 'path', name: 'b' });
+      await store.resources.create({ service: 'files', kind: 'path', name: 'x.nc', parentId: a.id });
+      await store.resources.create({ service: 'files', kind: 'path', name: 'x.nc', parentId: b.id });
+      await assert.rejects(
+        store.resources.create({ service: 'files', kind: 'path', name: 'A' }),
+        isDuplicate,
+      );
+      await assert.rejects(
+        store.resources.create({ service: 'files', kind: 'path', name: 'c/d' }),
+        hasCode('validation_failed'),
+      );
+    });
+
+    withStore('moving a resource under itself or a descendant is a cycle, refused', async (store) => {
+      await store.services.create(svc('files', { type: 'http' }));
+      const a = await store.resources.create({ service: 'files', kind: 'path', name: 'a' });
+      const b = await store.resources.create({ service: 'files', kind: 'path', name: 'b', parentId: a.id });
+      const c = await store.resources.create({ service: 'files', kind: 'path', name: 'c', parentId: b.id });
+      await assert.rejects(store.resources.update(a.id, { parentId: c.id }), hasCode('resource_cycle', 409));
+      await assert.rejects(store.resources.update(a.id, { parentId: a.id }), hasCode('resource_cycle'));
+      assert.equal((await store.resources.get(a.id))?.parentId, undefined, 'nothing half-written');
+      const moved = await store.resources.update(c.id, { parentId: null, name: 'c2' });
+      assert.equal(moved?.parentId, undefined);
+      assert.equal(moved?.name, 'c2');
+      assert.equal(await store.resources.update(999_999, { name: 'x' }), undefined);
+    });
+
+    withStore('deleting a resource deletes its subtree and the permissions on it', async (store) => {
+      await store.services.create(svc('files', { type: 'http' }));
+      await user(store, 'alice');
+      const a = await store.resources.create({ service: 'files', kind: 'path', name: 'a' });
+      const b = await store.resources.create({ service: 'files', kind: 'path', name: 'b', parentId: a.id });
+      await store.permissions.grant({
+        grantee: { user: 'alice' },
+        service: 'files',
+        resourceId: b.id,
+        permission: 'read',
+        access: 'allow',
+        scope: 'match',
+      });
+      assert.equal(await store.resources.delete(a.id), true);
+      assert.equal(await store.resources.delete(a.id), false);
+      assert.equal(await store.resources.get(b.id), undefined);
+      assert.deepEqual(await store.permissions.list({ service: 'files' }), []);
+    });
+
+    withStore('permissions: grant, list by grantee, the service snapshot, revoke', async (store) => {
+      await store.services.create(svc('emu'));
+      await user(store, 'alice');
+      await store.groups.create({ name: 'staff', priority: 2, description: '' });
+      const hello = await store.resources.create({ service: 'emu', kind: 'process', name: 'hello' });
+      const p1 = await store.permissions.grant({
+        grantee: { user: 'alice' },
+        service: 'emu',
+        resourceId: hello.id,
+        permission: 'execute',
+        access: 'allow',
+        scope: 'match',
+      });
+      assert.deepEqual(p1.grantee, { user: 'alice' });
+      assert.equal(p1.resourceId, hello.id);
+      const p2 = await store.permissions.grant({
+        grantee: { group: 'staff' },
+        service: 'emu',
+        permission: 'execute',
+        access: 'deny',
+        scope: 'recursive',
+      });
+      assert.equal(p2.resourceId, undefined);
+      assert.deepEqual(
+        (await store.permissions.list({ user: 'alice' })).map((p) => p.id),
+        [p1.id],
+      );
+      assert.deepEqual(
+        (await store.permissions.list({ group: 'staff' })).map((p) => p.id),
+        [p2.id],
+      );
+      const acl = await store.permissions.forService('emu');
+      assert.deepEqual(
+        acl.resources.map((r) => r.name),
+        ['hello'],
+      );
+      assert.equal(acl.permissions.length, 2);
+      assert.deepEqual(await store.permissions.get(p1.id), p1);
+      assert.equal(await store.permissions.revoke(p1.id), true);
+      assert.equal(await store.permissions.revoke(p1.id), false);
+    });
+
+    withStore('bad grants are refused, each with its code, nothing written', async (store) => {
+      await store.services.create(svc('emu'));
+      await store.services.create(svc('map', { type: 'wms' }));
+      await user(store, 'alice');
+      const layer = await store.resources.create({ service: 'map', kind: 'layer', name: 'cities' });
+      const base = {
+        grantee: { user: 'alice' },
+        service: 'emu',
+        permission: 'execute',
+        access: 'allow',
+        scope: 'match',
+      } as const;
+      await assert.rejects(
+        store.permissions.grant({ ...base, grantee: { user: 'nobody' } }),
+        hasCode('unknown_reference', 422),
+      );
+      await assert.rejects(
+        store.permissions.grant({ ...base, grantee: { group: 'nogroup' } }),
+        hasCode('unknown_reference'),
+      );
+      await assert.rejects(
+        store.permissions.grant({ ...base, service: 'nope' }),
+        hasCode('unknown_reference'),
+      );
+      await assert.rejects(
+        store.permissions.grant({ ...base, resourceId: 999_999 }),
+        hasCode('unknown_reference'),
+      );
+      await assert.rejects(
+        store.permissions.grant({ ...base, resourceId: layer.id }),
+        hasCode('invalid_resource', 422),
+        'a resource of another service',
+      );
+      await assert.rejects(
+        store.permissions.grant({ ...base, permission: 'getmap' }),
+        hasCode('validation_failed'),
+      );
+      await assert.rejects(
+        store.permissions.grant({ ...base, permission: 'frobnicate' }),
+        hasCode('validation_failed'),
+      );
+      assert.deepEqual(await store.permissions.list(), []);
+      await store.permissions.grant(base);
+      await assert.rejects(store.permissions.grant(base), hasCode('duplicate_grant', 409));
+      await assert.rejects(
+        store.permissions.grant({ ...base, access: 'deny', scope: 'recursive' }),
+        hasCode('duplicate_grant'),
+        'one grant per grantee, resource and permission, whatever access and scope',
+      );
+      assert.equal((await store.permissions.list()).length, 1);
+    });
+
+    withStore(
+      'deleting a user removes its memberships and permissions; its clients lose their owner',
+      async (store) => {
+        await store.services.create(svc('emu'));
+        await user(store, 'alice');
+        await store.groups.create({ name: 'staff', priority: 0, description: '' });
+        await store.groups.addMember('staff', 'alice');
+        await store.permissions.grant({
+          grantee: { user: 'alice' },
+          service: 'emu',
+          permission: 'execute',
+          access: 'allow',
+          scope: 'recursive',
+        });
+        await store.clients.create({
+          clientId: 'c1',
+          name: 'x',
+          secretHash: 'h',
+          redirectURI: '',
+          scopes: ['compute'],
+          data: {},
+          createdAt: 1,
+          owner: 'alice',
+        });
+        assert.equal((await store.clients.get('c1'))?.owner, 'alice');
+        assert.equal(await store.users.delete('alice'), true);
+        assert.deepEqual(await store.groups.members('staff'), []);
+        assert.deepEqual(await store.permissions.list(), []);
+        assert.equal((await store.clients.get('c1'))?.owner, undefined);
+      },
+    );
+
+    withStore('deleting a service deletes its resources and permissions', async (store) => {
+      await store.services.create(svc('emu'));
+      await user(store, 'alice');
+      await store.resources.create({ service: 'emu', kind: 'process', name: 'hello' });
+      await store.permissions.grant({
+        grantee: { user: 'alice' },
+        service: 'emu',
+        permission: 'execute',
+        access: 'allow',
+        scope: 'recursive',
+      });
+      await store.services.delete('emu');
+      assert.deepEqual(await store.resources.list('emu'), []);
+      assert.deepEqual(await store.permissions.list(), []);
+    });
+
+    withStore(
+      'client owners: set at creation or later, unknown users refused, cleared with null',
+      async (store) => {
+        await user(store, 'alice');
+        const c = {
+          clientId: 'c1',
+          name: 'x',
+          secretHash: 'h',
+          redirectURI: '',
+          scopes: ['compute'],
+          data: {},
+          createdAt: 1,
+        };
+        await assert.rejects(
+          store.clients.create({ ...c, owner: 'nobody' }),
+          hasCode('unknown_reference', 422),
+        );
+        await store.clients.create(c);
+        assert.equal((await store.clients.get('c1'))?.owner, undefined);
+        assert.equal((await store.clients.update('c1', { owner: 'alice' }))?.owner, 'alice');
+        await assert.rejects(store.clients.update('c1', { owner: 'nobody' }), hasCode('unknown_reference'));
+        assert.equal((await store.clients.update('c1', { owner: null }))?.owner, undefined);
+      },
+    );
+
+    withStore('certificate DNs: either form finds the user; one user per DN', async (store) => {
+      await store.users.create({
+        username: 'alice',
+        passwordHash: 'x',
+        isAdmin: false,
+        certificateDN: 'CN=Alice Smith,OU=Users,O=Example',
+      });
+      await user(store, 'bob');
+      const { dnKey } = await import('../../src/authz/dn-key.js');
+      assert.equal(
+        (await store.users.findByCertificateDN(dnKey('/O=Example/OU=Users/CN=alice  smith')))?.username,
+        'alice',
+      );
+      assert.equal((await store.users.get('alice'))?.certificateDN, 'CN=Alice Smith,OU=Users,O=Example');
+      await assert.rejects(
+        store.users.setCertificateDN('bob', '/O=Example/OU=Users/CN=Alice Smith'),
+        isDuplicate,
+      );
+      await assert.rejects(store.users.setCertificateDN('bob', 'not a dn'), hasCode('validation_failed'));
+      assert.equal(await store.users.setCertificateDN('bob', 'CN=bob,O=Example'), true);
+      assert.equal(await store.users.setCertificateDN('nobody', 'CN=x'), false);
+      assert.equal(await store.users.setCertificateDN('alice', undefined), true);
+      assert.equal(
+        await store.users.findByCertificateDN(dnKey('CN=Alice Smith,OU=Users,O=Example')),
+        undefined,
+      );
+    });
+
+    withStore('authorization changes are announced on the change feed', async (store) => {
+      const events: ChangeEvent[] = [];
+      store.changes.subscribe((e) => events.push(e));
+      await store.services.create(svc('emu'));
+      await store.groups.create({ name: 'staff', priority: 0, description: '' });
+      const r = await store.resources.create({ service: 'emu', kind: 'process', name: 'hello' });
+      const p = await store.permissions.grant({
+        grantee: { group: 'staff' },
+        service: 'emu',
+        resourceId: r.id,
+        permission: 'execute',
+        access: 'allow',
+        scope: 'match',
+      });
+      await store.permissions.revoke(p.id);
+      assert.equal(events.filter((e) => e.aggregate === 'authz').length, 4);
+    });
+
+    withStore('audit: batched insert, filtered newest-first pages, pruning', async (store) => {
+      const base = {
+        subject: 'user:alice',
+        username: 'alice',
+        clientAddress: '127.0.0.1',
+        service: 'emu',
+        operation: 'Execute',
+        permission: 'execute',
+        resources: ['hello'],
+        outcome: 'allow' as const,
+        rule: 'user:alice:execute-allow-match@emu/hello',
+      };
+      const records = Array.from({ length: 25 }, (_, i) => ({
+        ...base,
+        at: 1000 + i,
+        ...(i % 5 === 0 && { outcome: 'deny' as const, username: 'bob', subject: 'user:bob' }),
+        ...(i % 2 === 0 && { service: 'map' }),
+      }));
+      await store.audit.insert(records);
+      const first = await store.audit.query({ limit: 10 });
+      assert.equal(first.records.length, 10);
+      assert.equal(first.records[0]?.at, 1024);
+      assert.deepEqual(first.records[0]?.resources, ['hello']);
+      assert.ok(first.nextCursor);
+      const second = await store.audit.query({ limit: 10, cursor: first.nextCursor });
+      const third = await store.audit.query({ limit: 10, cursor: second.nextCursor });
+      assert.equal(third.records.length, 5);
+      assert.equal(third.nextCursor, undefined);
+      const ats = [...first.records, ...second.records, ...third.records].map((r) => r.at);
+      assert.deepEqual(
+        ats,
+        [...ats].sort((a, b) => b - a),
+      );
+      assert.equal(new Set(ats).size, 25);
+      assert.equal((await store.audit.query({ limit: 100, user: 'bob' })).records.length, 5);
+      assert.equal((await store.audit.query({ limit: 100, outcome: 'deny' })).records.length, 5);
+      assert.equal((await store.audit.query({ limit: 100, service: 'emu' })).records.length, 12);
+      assert.equal((await store.audit.query({ limit: 100, from: 1010, to: 1020 })).records.length, 10);
+      await assert.rejects(store.audit.query({ limit: 10, cursor: 'abc' }), hasCode('invalid_request'));
+      assert.equal(await store.audit.prune(1010), 10);
+      assert.equal((await store.audit.query({ limit: 100 })).records.length, 15);
+    });
   });
 }

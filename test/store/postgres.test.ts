@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { openPostgresStore } from '../../src/store/postgres/open-postgres.js';
 import type { Store } from '../../src/store/types.js';
-import { storeContract } from './contract.js';
+import { authzStoreContract, type StoreFactory, storeContract } from './contract.js';
 
 const url = process.env['TWITCHER_TEST_POSTGRES_URL'];
 
@@ -32,7 +32,7 @@ if (!url) {
     return u.toString();
   };
 
-  storeContract('postgres', {
+  const factory: StoreFactory = {
     async open() {
       await ready;
       const schema = `twitcher_test_${randomBytes(6).toString('hex')}`;
@@ -46,5 +46,7 @@ if (!url) {
     async openSibling(store) {
       return openPostgresStore({ connectionString: urls.get(store) ?? url, poolSize: 5 });
     },
-  });
+  };
+  storeContract('postgres', factory);
+  authzStoreContract('postgres', factory);
 }

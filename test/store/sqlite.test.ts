@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { openSQLiteStore } from '../../src/store/sqlite/open-sqlite.js';
 import type { Store } from '../../src/store/types.js';
-import { storeContract } from './contract.js';
+import { authzStoreContract, type StoreFactory, storeContract } from './contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twitcher-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const files = new Map<Store, string>();
 let n = 0;
 
-storeContract('sqlite', {
+const factory: StoreFactory = {
   async open() {
     const path = join(dir, `store-${n++}.sqlite`);
     const store = await openSQLiteStore({ path, pollInterval: 50 });
@@ -21,4 +21,7 @@ storeContract('sqlite', {
   async openSibling(store) {
     return openSQLiteStore({ path: files.get(store) ?? ':memory:', pollInterval: 50 });
   },
-});
+};
+
+storeContract('sqlite', factory);
+authzStoreContract('sqlite', factory);

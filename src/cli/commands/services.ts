@@ -3,7 +3,7 @@ import { type Command, listValue, stringValue } from '../command.js';
 import { PromptAborted } from '../prompt.js';
 import { UsageError } from '../usage-error.js';
 
-const AUTH_MODES: readonly string[] = ['token', 'cert', 'public'];
+const AUTH_MODES: readonly string[] = ['token', 'cert', 'public', 'acl'];
 
 /** The upstream URL of `register`: absolute http(s) (the server checks the rest). */
 function upstreamURL(value: string): string {
@@ -70,7 +70,7 @@ export const register: Command = {
       metavar: 'URL',
       help: 'public URL written in documents instead of the proxy URL',
     },
-    auth: { type: 'string', metavar: 'MODE', help: 'token (default), cert or public' },
+    auth: { type: 'string', metavar: 'MODE', help: 'token (default), cert, public or acl' },
     verify: {
       type: 'boolean',
       words: ['true', 'false'],
@@ -95,7 +95,7 @@ export const register: Command = {
     upstreamURL(args.positionals[0] ?? '');
     const auth = stringValue(args, 'auth');
     if (auth !== undefined && !AUTH_MODES.includes(auth)) {
-      throw new UsageError(`--auth is token, cert or public, not "${auth}"`);
+      throw new UsageError(`--auth is token, cert or public (or acl: per-user permissions), not "${auth}"`);
     }
     verifyOf(args.values['verify'], args.values['no-verify'] === true);
   },

@@ -2,6 +2,8 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import * as m001 from './001-services-and-users.js';
 import * as m002 from './002-oauth.js';
 import * as m003 from './003-issued-certificates.js';
+import * as m004 from './004-service-cert-subjects.js';
+import * as m005 from './005-authorization.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -14,6 +16,8 @@ const MIGRATIONS: Record<string, VersionedMigration> = {
   '001-services-and-users': m001,
   '002-oauth': m002,
   '003-issued-certificates': m003,
+  '004-service-cert-subjects': m004,
+  '005-authorization': m005,
 };
 
 class StaticProvider implements MigrationProvider {

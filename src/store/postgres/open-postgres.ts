@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { createAuditRepository } from '../audit-repository.js';
+import {
+  createGroupRepository,
+  createPermissionRepository,
+  createResourceRepository,
+} from '../authz-repositories.js';
 import { LocalChangeFeed } from '../change-feed.js';
 import { migrateToLatest } from '../migrations/index.js';
 import {
@@ -73,6 +79,10 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     clients: createClientRepository(db, hooks),
     tokens: createTokenRepository(db, hooks),
     certificates: createCertificateRepository(db, hooks),
+    groups: createGroupRepository(db, hooks),
+    resources: createResourceRepository(db, hooks),
+    permissions: createPermissionRepository(db, hooks),
+    audit: createAuditRepository(db),
     changes: feed,
     async ping() {
       await sql`select 1`.execute(db);

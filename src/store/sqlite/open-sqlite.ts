@@ -2,6 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
+import { createAuditRepository } from '../audit-repository.js';
+import {
+  createGroupRepository,
+  createPermissionRepository,
+  createResourceRepository,
+} from '../authz-repositories.js';
 import { LocalChangeFeed } from '../change-feed.js';
 import { migrateToLatest } from '../migrations/index.js';
 import {
@@ -63,6 +69,10 @@ export async function openSQLiteStore(options: SQLiteOptions): Promise<Store> {
     clients: createClientRepository(db, hooks),
     tokens: createTokenRepository(db, hooks),
     certificates: createCertificateRepository(db, hooks),
+    groups: createGroupRepository(db, hooks),
+    resources: createResourceRepository(db, hooks),
+    permissions: createPermissionRepository(db, hooks),
+    audit: createAuditRepository(db),
     changes: feed,
     async ping() {
       await sql`select 1`.execute(db);

@@ -1,0 +1,129 @@
+/** `auth: acl` with client certificates: a certificate acts for the user registered with its DN. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { makeCA, makeCert, makeEEC, makeProxy, privateKeyPem, type TestCert } from '../helpers/certs.js';
+import { startUpstream, type Upstream } from '../helpers/upstream.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'twitcher-acl-certs-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function httpsGet(url: string, client?: { certs: TestCert[]; key: TestCert }, auth?: string) {
+  const keyPem = client ? await privateKeyPem(client.key.key) : undefined;
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      const req = httpsRequest(
+        url,
+        {
+          agent: false,
+          rejectUnauthorized: false,
+          ...(auth && { headers: { authorization: auth } }),
+          ...(client && { cert: client.certs.map((c) => c.pem.trim()).join('\n'), key: keyPem }),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    },
+  );
+}
+
+const EXECUTE = 'service=WPS&request=Execute&version=1.0.0&identifier=hello&DataInputs=name%3Dx';
+
+let alice: TestCert;
+let bob: TestCert;
+let upstream: Upstream;
+let app: TestApp;
+
+before(async () => {
+  const ca = await makeCA('Users CA');
+  alice = await makeEEC(ca, 'alice');
+  bob = await makeEEC(ca, 'bob');
+  const server = await makeCert({ subject: [{ CN: ['localhost'] }] });
+  writeFileSync(join(dir, 'server.pem'), server.pem);
+  writeFileSync(join(dir, 'server.key'), await privateKeyPem(server.key), { mode: 0o600 });
+  writeFileSync(join(dir, 'users-ca.pem'), ca.pem);
+  upstream = await startUpstream(undefined);
+  app = await startTestApp(undefined, {
+    overrides: {
+      'tls.certFile': join(dir, 'server.pem'),
+      'tls.keyFile': join(dir, 'server.key'),
+      'clientCerts.caFile': join(dir, 'users-ca.pem'),
+    },
+  });
+  await app.store.services.create({
+    name: 'emu',
+    url: `${upstream.url}/wps`,
+    type: 'wps',
+    purl: '',
+    auth: 'acl',
+    verify: true,
+    passTokenData: false,
+    certSubjects: [],
+  });
+  // the DN written in the other form than the certificate's RFC 4514 string: still the same subject
+  await app.store.users.create({
+    username: 'alice',
+    passwordHash: 'x',
+    isAdmin: false,
+    certificateDN: '/C=XX/O=Twitcher Test/OU=Users/CN=alice',
+  });
+  await app.store.permissions.grant({
+    grantee: { user: 'alice' },
+    service: 'emu',
+    permission: 'execute',
+    access: 'allow',
+    scope: 'recursive',
+  });
+});
+after(async () => {
+  await app?.close();
+  await upstream?.close();
+});
+
+describe('auth: acl with client certificates', () => {
+  test("a certificate with a user's DN acts for that user", async () => {
+    const res = await httpsGet(`${app.url}/ows/proxy/emu?${EXECUTE}`, { certs: [alice], key: alice });
+    assert.equal(res.status, 200, res.body);
+  });
+
+  test("an RFC 3820 proxy of the user's certificate stands for it", async () => {
+    const proxy = await makeProxy(alice);
+    const res = await httpsGet(`${app.url}/ows/proxy/emu?${EXECUTE}`, { certs: [proxy, alice], key: proxy });
+    assert.equal(res.status, 200, res.body);
+  });
+
+  test('a valid certificate of no user is authenticated, and refused with 403', async () => {
+    const res = await httpsGet(`${app.url}/ows/proxy/emu?${EXECUTE}`, { certs: [bob], key: bob });
+    assert.equal(res.status, 403);
+    assert.match(res.body, /ExceptionReport/);
+  });
+
+  test('no credential: 401 with a Bearer challenge', async () => {
+    const res = await httpsGet(`${app.url}/ows/proxy/emu?${EXECUTE}`);
+    assert.equal(res.status, 401);
+    assert.match(String(res.headers['www-authenticate']), /^Bearer/);
+  });
+
+  test('the audit log names the user', async () => {
+    await httpsGet(`${app.url}/ows/proxy/emu?${EXECUTE}`, { certs: [alice], key: alice });
+    await app.app.inject({ method: 'GET', url: '/audit', headers: { authorization: app.adminAuth } });
+    const { records } = await app.store.audit.query({ limit: 10, user: 'alice' });
+    assert.ok(records.length > 0);
+    assert.equal(records[0]?.subject, 'user:alice');
+  });
+});
