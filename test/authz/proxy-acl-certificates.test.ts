@@ -1,46 +1,16 @@
 /** `auth: acl` with client certificates: a certificate acts for the user registered with its DN. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { makeCA, makeCert, makeEEC, makeProxy, privateKeyPem, type TestCert } from '../helpers/certs.js';
+import { httpsGet } from '../helpers/https.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twitcher-acl-certs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function httpsGet(url: string, client?: { certs: TestCert[]; key: TestCert }, auth?: string) {
-  const keyPem = client ? await privateKeyPem(client.key.key) : undefined;
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
-    (resolve, reject) => {
-      const req = httpsRequest(
-        url,
-        {
-          agent: false,
-          rejectUnauthorized: false,
-          ...(auth && { headers: { authorization: auth } }),
-          ...(client && { cert: client.certs.map((c) => c.pem.trim()).join('\n'), key: keyPem }),
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    },
-  );
-}
 
 const EXECUTE = 'service=WPS&request=Execute&version=1.0.0&identifier=hello&DataInputs=name%3Dx';
 

@@ -5,51 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { makeCA, makeCert, makeEEC, makeProxy, privateKeyPem, type TestCert } from '../helpers/certs.js';
+import { httpsGet } from '../helpers/https.js';
 import { registerService } from '../helpers/register.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twitcher-client-certs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** One HTTPS request on a new connection, presenting `client` (leaf first, with its key) if given. */
-async function httpsGet(url: string, client?: { certs: TestCert[]; key: TestCert }): Promise<Answer> {
-  const keyPem = client ? await privateKeyPem(client.key.key) : undefined;
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      url,
-      {
-        agent: false,
-        rejectUnauthorized: false, // the server's own certificate is not what is tested here
-        ...(client && { cert: client.certs.map((c) => c.pem.trim()).join('\n'), key: keyPem }),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 const EXECUTE = 'service=WPS&request=Execute&version=1.0.0&identifier=hello&DataInputs=name%3Dx';
 const CAPS = 'service=WPS&request=GetCapabilities';
@@ -209,43 +175,10 @@ describe('auth: cert through the TLS listener', () => {
   });
 
   test('a spoofed X-Ssl-Client-Verify or delegation header gains nothing and is never passed on', async () => {
-    const res = await new Promise<Answer>((resolve, reject) => {
-      const req = httpsRequest(
-        emu(EXECUTE),
-        {
-          agent: false,
-          rejectUnauthorized: false,
-          headers: { 'X-Ssl-Client-Verify': 'SUCCESS', 'X-X509-User-Chain': 'forged' },
-        },
-        (r) => {
-          r.resume();
-          r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body: '' }));
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+    const forged = { 'X-Ssl-Client-Verify': 'SUCCESS', 'X-X509-User-Chain': 'forged' };
+    const res = await httpsGet(emu(EXECUTE), undefined, forged);
     assert.equal(res.status, 401);
-    const ok = await new Promise<number>((resolve, reject) => {
-      void privateKeyPem(alice.key).then((key) => {
-        const req = httpsRequest(
-          emu(EXECUTE),
-          {
-            agent: false,
-            rejectUnauthorized: false,
-            cert: alice.pem,
-            key,
-            headers: { 'X-X509-User-Chain': 'forged' },
-          },
-          (r) => {
-            r.resume();
-            r.on('end', () => resolve(r.statusCode ?? 0));
-          },
-        );
-        req.on('error', reject);
-        req.end();
-      });
-    });
+    const ok = (await httpsGet(emu(EXECUTE), { certs: [alice], key: alice }, forged)).status;
     assert.equal(ok, 200);
     assert.notEqual(upstream.seen.at(-1)?.headers['x-x509-user-chain'], 'forged');
   });
