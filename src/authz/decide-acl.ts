@@ -10,6 +10,8 @@ import type { Principal } from './model.js';
 import { LISTED } from './visibility.js';
 
 export const ACL_CHALLENGE = 'Bearer realm="twitcher"';
+/** With `authz.basicAuth`: Twitcher's users may also give their password (RFC 7617). */
+export const ACL_CHALLENGE_WITH_BASIC = `${ACL_CHALLENGE}, Basic realm="twitcher", charset="UTF-8"`;
 
 export interface ACLGrant {
   principal: Principal;
@@ -20,6 +22,7 @@ export interface ACLGrant {
 export async function decideACL(
   accessControl: AccessControl | undefined,
   input: DecideACLInput,
+  challenge = ACL_CHALLENGE,
 ): Promise<ACLGrant> {
   // Fail closed: an acl service without the machinery to decide is refused, never opened.
   if (!accessControl) {
@@ -28,7 +31,7 @@ export async function decideACL(
     });
   }
   const decision = await accessControl.decide(input);
-  if (!decision.allow) throw refusal(decision);
+  if (!decision.allow) throw refusal(decision, challenge);
   const { request, service } = input;
   const ows = request.service;
   if (request.kind === 'ows' && request.operation === 'GetCapabilities' && ows !== undefined && LISTED[ows]) {
@@ -40,13 +43,13 @@ export async function decideACL(
   return { principal: decision.principal };
 }
 
-function refusal(d: ACLDecision): TwitcherError {
+function refusal(d: ACLDecision, challenge: string): TwitcherError {
   const detail = `${d.principal.label}: ${d.need.permission} refused by ${d.result.rule}`;
   if (!d.principal.authenticated) {
     return new TwitcherError('authentication_required', {
       description: `${d.need.what} on this service needs a credential with the "${d.need.permission}" permission.`,
       detail,
-      headers: { 'WWW-Authenticate': ACL_CHALLENGE },
+      headers: { 'WWW-Authenticate': challenge },
     });
   }
   return new TwitcherError('forbidden', {

@@ -9,6 +9,7 @@
  *   groups Twitcher has among those in `authz.externalGroupsClaim` (never `administrators`).
  * - A certificate acts for the user registered with its subject DN, or — issued by Twitcher's own
  *   CA — for the user `name` of the subject `certs.baseDN` + `CN=name`.
+ * - A user who gave its password (HTTP Basic, `authz.basicAuth`): that user.
  * - No credential: `anonymous`.
  */
 import { claimAt } from '../oauth/tokens/external-claims.js';
@@ -107,6 +108,10 @@ export class PrincipalResolver {
           : this.#ofOwnToken(subject.token);
       case 'certificate':
         return this.#ofCertificate(subject.certificate);
+      case 'user': {
+        const user = await this.#store.users.get(subject.username);
+        return user ? this.#build(`user:${user.username}`, user, []) : this.anonymous();
+      }
     }
   }
 
@@ -205,6 +210,8 @@ function cacheKey(subject: Subject): string {
     }
     case 'certificate':
       return `dn\0${subject.certificate.subjectDN}\0${subject.certificate.issuerDN}`;
+    case 'user':
+      return `user\0${subject.username}`;
   }
 }
 

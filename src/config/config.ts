@@ -68,6 +68,8 @@ export interface Config {
     externalGroupsClaim: string;
     /** Milliseconds the audit log is kept. */
     auditRetention: number;
+    /** HTTP Basic with Twitcher's users on acl services. */
+    basicAuth: boolean;
   };
 }
 

@@ -182,6 +182,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       externalUserClaim: values['authz.externalUserClaim'] as string,
       externalGroupsClaim: values['authz.externalGroupsClaim'] as string,
       auditRetention: values['authz.auditRetention'] as number,
+      basicAuth: values['authz.basicAuth'] as boolean,
     },
   };
   return deepFreeze(config);

@@ -492,4 +492,15 @@ export const SETTINGS: readonly Setting[] = [
     defaultDoc: '`2160h` (90 days)',
     doc: 'How long the audit log keeps access decisions of `auth: acl` services; older ones are deleted every hour.',
   },
+  {
+    path: 'authz.basicAuth',
+    env: 'TWITCHER_AUTHZ_BASIC_AUTH',
+    type: { kind: 'boolean' },
+    default: false,
+    doc:
+      "On `auth: acl` services, also accept HTTP Basic with Twitcher's own users (`/users`), for clients that know " +
+      "no tokens (OWSLib's `username`/`password`, QGIS, GDAL's `GDAL_HTTP_USERPWD`). Only behind TLS: the password " +
+      'travels with every request. Failed attempts are limited per user name and per address like `logon` ' +
+      '(`certs.maxFailures` in 5 minutes, then 429).',
+  },
 ];

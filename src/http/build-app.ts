@@ -178,6 +178,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     verifyAccessToken,
     clientCertificates,
     accessControl,
+    users: deps.store.users,
   });
   return app;
 }

@@ -6,7 +6,9 @@ import type { AccessTokenInfo } from '../oauth/tokens/types.js';
 export type Subject =
   | { kind: 'anonymous' }
   | { kind: 'token'; token: AccessTokenInfo }
-  | { kind: 'certificate'; certificate: CertificateIdentity };
+  | { kind: 'certificate'; certificate: CertificateIdentity }
+  /** A Twitcher user who gave its password (HTTP Basic, `auth: acl` services with `authz.basicAuth`). */
+  | { kind: 'user'; username: string };
 
 /** A client certificate chain that passed validation (RFC 5280 + RFC 3820). */
 export interface CertificateIdentity {

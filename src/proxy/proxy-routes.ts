@@ -2,9 +2,11 @@ import type { ServerResponse } from 'node:http';
 import { pipeline, type Transform, Writable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
+import { parseBasicAuthorization } from '../auth/basic.js';
 import { extractBearerToken } from '../auth/bearer.js';
+import { createPasswordGate } from '../auth/password-gate.js';
 import type { AccessControl } from '../authz/access-control.js';
-import { type ACLGrant, decideACL } from '../authz/decide-acl.js';
+import { ACL_CHALLENGE, ACL_CHALLENGE_WITH_BASIC, type ACLGrant, decideACL } from '../authz/decide-acl.js';
 import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
 import { logError } from '../http/log-error.js';
@@ -25,6 +27,7 @@ import { buildPublicOperations } from '../policy/public-operations.js';
 import { ANONYMOUS, type CertificateIdentity, type Subject } from '../policy/subject.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import type { Service } from '../registry/service.js';
+import type { UserRepository } from '../store/types.js';
 import type { UpstreamAgents } from './agents.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { mapUpstreamError } from './map-upstream-error.js';
@@ -44,6 +47,8 @@ export interface ProxyDeps {
   clientCertificates?: ClientCertificateAuthenticator | undefined;
   /** Fine-grained authorization of `auth: acl` services (absent: they are refused). */
   accessControl?: AccessControl | undefined;
+  /** Twitcher's users, for HTTP Basic on `auth: acl` services (`authz.basicAuth`). */
+  users?: UserRepository | undefined;
 }
 
 /** What the route learnt of the request, for the error renderer (the exception dialect). */
@@ -91,6 +96,11 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     ),
   );
   const delegationHeader = config.clientCerts.delegationHeader?.toLowerCase();
+  const passwordGate =
+    config.authz.basicAuth && deps.users
+      ? createPasswordGate(deps.users, config.certs.maxFailures)
+      : undefined;
+  const aclChallenge = passwordGate ? ACL_CHALLENGE_WITH_BASIC : ACL_CHALLENGE;
   const dataPrefix = config.token.dataHeaderPrefix.toLowerCase();
   const publicOperations = buildPublicOperations(config.proxy.publicOperations);
   const rulesCache = new RewriteRulesCache(config, registry);
@@ -147,12 +157,11 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     if (service.auth === 'acl') {
       // Fine-grained authorization (src/authz/): every credential presented is checked first.
       subject = await presentedSubject(request, path.query, body, input.contentType);
-      const acl = await decideACL(deps.accessControl, {
-        service,
-        request: ows,
-        subject,
-        clientAddress: request.ip,
-      });
+      const acl = await decideACL(
+        deps.accessControl,
+        { service, request: ows, subject, clientAddress: request.ip },
+        aclChallenge,
+      );
       if (subject.kind === 'token') {
         assertTokenRestrictions(subject.token, { service: service.name, ows, clientAddress: request.ip });
       }
@@ -197,6 +206,17 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     body: Buffer | undefined,
     contentType: string | undefined,
   ): Promise<Subject> {
+    const basic = passwordGate && parseBasicAuthorization(request.headers.authorization);
+    if (passwordGate && basic) {
+      if (await passwordGate(basic.username, basic.password, request.ip)) {
+        return { kind: 'user', username: basic.username };
+      }
+      request.log.warn({ username: basic.username }, 'HTTP Basic: authentication failed');
+      throw new TwitcherError('invalid_credentials', {
+        description: 'Wrong user name or password.',
+        headers: { 'WWW-Authenticate': aclChallenge },
+      });
+    }
     const form = body !== undefined && isForm(contentType) ? body.toString('latin1') : undefined;
     const token = extractBearerToken(request.headers.authorization, query, form);
     if (token !== undefined) return { kind: 'token', token: await authenticateToken(token) };

@@ -49,7 +49,7 @@ interface World {
  */
 async function world(
   t: Parameters<typeof startTestApp>[0],
-  options: { gzip?: boolean } = {},
+  options: { gzip?: boolean; overrides?: Record<string, unknown> } = {},
 ): Promise<World> {
   const up = await startUpstream(t, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -65,7 +65,7 @@ async function world(
     res.setHeader('content-type', 'text/plain');
     res.end(`ran ${url.searchParams.get('identifier') ?? url.pathname}`);
   });
-  const app = await startTestApp(t);
+  const app = await startTestApp(t, options.overrides ? { overrides: options.overrides } : {});
   await registerService(app, { name: 'emu', url: `${up.url}/wps`, type: 'wps', auth: 'acl' });
   for (const username of ['alice', 'bob']) {
     await admin(app, 'POST', '/users', { username, password: `${username}-password-1` });
@@ -279,5 +279,52 @@ describe('proxy: auth acl', () => {
       (await get(w.app, 'service=WPS&request=GetCapabilities', undefined, '/ows/proxy/coarse')).status,
       200,
     );
+  });
+
+  describe('HTTP Basic with Twitcher users (authz.basicAuth)', () => {
+    const basic = (user: string, password: string) =>
+      `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    const as = (w: World, query: string, authorization: string) =>
+      fetch(`${w.app.url}/ows/proxy/emu?${query}`, { headers: { authorization } });
+
+    test('on: a user with its password gets its own permissions and filtered capabilities', async (t) => {
+      const w = await world(t, { overrides: { 'authz.basicAuth': true } });
+      assert.equal((await as(w, EXECUTE('hello'), basic('bob', 'bob-password-1'))).status, 200);
+      assert.equal((await as(w, EXECUTE('sleep'), basic('bob', 'bob-password-1'))).status, 403);
+      assert.equal((await as(w, EXECUTE('sleep'), basic('alice', 'alice-password-1'))).status, 200);
+      const caps = await as(w, 'service=WPS&request=GetCapabilities', basic('bob', 'bob-password-1'));
+      assert.deepEqual(await processes(caps), ['hello']);
+      const anonymous = await get(w.app, EXECUTE('hello'));
+      assert.equal(anonymous.status, 401);
+      assert.match(
+        String(anonymous.headers.get('www-authenticate')),
+        /^Bearer realm="twitcher", Basic realm=/,
+      );
+      assert.equal(
+        w.up.seen.filter((r) => r.headers.authorization !== undefined).length,
+        0,
+        'never upstream',
+      );
+    });
+
+    test('on: a wrong password is 401 with the Basic challenge, never anonymous; then 429', async (t) => {
+      const w = await world(t, { overrides: { 'authz.basicAuth': true, 'certs.maxFailures': 3 } });
+      const wrong = await as(w, 'service=WPS&request=GetCapabilities', basic('bob', 'not-his'));
+      assert.equal(wrong.status, 401);
+      assert.match(String(wrong.headers.get('www-authenticate')), /Basic realm="twitcher"/);
+      assert.match(await wrong.text(), /ExceptionReport[\s\S]*Wrong user name or password/);
+      assert.equal((await as(w, EXECUTE('hello'), basic('nobody', 'x'))).status, 401);
+      await as(w, EXECUTE('hello'), basic('bob', 'still-not-his'));
+      const limited = await as(w, EXECUTE('hello'), basic('bob', 'bob-password-1'));
+      assert.equal(limited.status, 429);
+      assert.ok(Number(limited.headers.get('retry-after')) > 0);
+    });
+
+    test('off (the default): Basic credentials are no credential, and the challenge names Bearer only', async (t) => {
+      const w = await world(t);
+      const res = await as(w, EXECUTE('hello'), basic('bob', 'bob-password-1'));
+      assert.equal(res.status, 401);
+      assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="twitcher"');
+    });
   });
 });

@@ -40,7 +40,7 @@ describe('interop: auth acl with real PyWPS, MapServer and OWSLib, as two users'
   }
 
   before(async () => {
-    app = await startTestApp(undefined);
+    app = await startTestApp(undefined, { overrides: { 'authz.basicAuth': true } });
     for (const user of ['alice', 'bob']) {
       await admin('POST', '/users', { username: user, password: `${user}-password-1` });
       // each user's own OAuth2 client; the token comes from the token endpoint, as OWSLib users get it
@@ -180,6 +180,32 @@ describe('interop: auth acl with real PyWPS, MapServer and OWSLib, as two users'
       '--expect-fail',
     ]);
     assert.ok(step(anonymous.steps, 'wps.Execute.hello.sync')?.requests.some((r) => r.status === 401));
+  });
+
+  test('OWSLib with a user name and password (HTTP Basic): bob sees and runs hello only', async (t) => {
+    if (!requirePeer(t, 'pywps') || !requirePeer(t, 'owslib')) return;
+    const basic = `Authorization: Basic ${Buffer.from('bob:bob-password-1').toString('base64')}`;
+    const run = await runOWSLib([
+      'wps',
+      `${app.url}/ows/proxy/emu`,
+      '--header',
+      basic,
+      '--steps',
+      'caps,describe,hello',
+    ]);
+    assert.deepEqual(failures(run.steps), [], run.stderr);
+    assert.deepEqual(step(run.steps, 'wps.GetCapabilities')?.['processes'], ['hello']);
+    const wrong = `Authorization: Basic ${Buffer.from('bob:not-his').toString('base64')}`;
+    const refused = await runOWSLib([
+      'wps',
+      `${app.url}/ows/proxy/emu`,
+      '--header',
+      wrong,
+      '--steps',
+      'caps',
+      '--expect-fail',
+    ]);
+    assert.ok(step(refused.steps, 'wps.GetCapabilities')?.requests.some((r) => r.status === 401));
   });
 
   test('OWSLib: two users see two different WMS layer lists, and each gets maps of its layers only', async (t) => {
