@@ -15,6 +15,7 @@
  * BENCH_CPU_PROF (1: profile Twitcher with --cpu-prof and summarise; a directory: also keep the
  * .cpuprofile there).
  */
+
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -38,6 +39,7 @@ import {
   type Target,
 } from './lib/report.js';
 import { download, type TransferResult, upload } from './lib/transfer.js';
+import { twitcherServeArgs } from './lib/twitcher-command.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -256,13 +258,7 @@ async function startStack(dir: string): Promise<Stack> {
     profileDir = cpuProf === '1' ? join(dir, 'profile') : resolve(cpuProf);
     nodeArgs.push('--cpu-prof', '--cpu-prof-dir', profileDir);
   }
-  const twitcher = sup.start(
-    'twitcher',
-    process.execPath,
-    [...nodeArgs, join(ROOT, 'dist/bin/twitcher.js'), 'serve'],
-    env,
-    dir,
-  );
+  const twitcher = sup.start('twitcher', process.execPath, twitcherServeArgs(nodeArgs), env, dir);
   const tw = `http://127.0.0.1:${twPort}`;
   await waitForHTTP(`${tw}/`, twitcher, 20_000);
   const auth = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;

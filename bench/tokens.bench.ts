@@ -20,6 +20,7 @@ import { generateSigningKey } from '../src/oauth/tokens/signing-key.js';
 import type { TokenIssuer, TokenVerifier } from '../src/oauth/tokens/types.js';
 import { startProvider } from '../test/helpers/oidc-provider.js';
 import { freePort, type Managed, Supervisor, waitForHTTP } from './lib/processes.js';
+import { twitcherServeArgs } from './lib/twitcher-command.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -79,19 +80,14 @@ async function main(): Promise<void> {
     for (const [kind, env] of kinds.filter(([k]) => !only || only.includes(k))) {
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
-      const tw: Managed = sup.start(
-        'twitcher',
-        process.execPath,
-        [join(ROOT, 'dist/bin/twitcher.js'), 'serve'],
-        {
-          PATH: process.env['PATH'] ?? '',
-          TWITCHER_PORT: String(port),
-          TWITCHER_DATABASE_URL: `sqlite:${join(dir, `${kind}.sqlite`)}`,
-          TWITCHER_ADMIN_PASSWORD: PASSWORD,
-          TWITCHER_LOG_LEVEL: 'warn',
-          ...env,
-        },
-      );
+      const tw: Managed = sup.start('twitcher', process.execPath, twitcherServeArgs(), {
+        PATH: process.env['PATH'] ?? '',
+        TWITCHER_PORT: String(port),
+        TWITCHER_DATABASE_URL: `sqlite:${join(dir, `${kind}.sqlite`)}`,
+        TWITCHER_ADMIN_PASSWORD: PASSWORD,
+        TWITCHER_LOG_LEVEL: 'warn',
+        ...env,
+      });
       await waitForHTTP(`${base}/health`, tw, 15_000);
       const json = { authorization: ADMIN, 'content-type': 'application/json' };
       await fetch(`${base}/services`, {

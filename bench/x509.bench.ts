@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCA, makeCert, makeEEC, makeProxy, privateKeyPem, type TestCert } from '../test/helpers/certs.js';
 import { freePort, type Managed, Supervisor, waitForHTTP } from './lib/processes.js';
+import { twitcherServeArgs } from './lib/twitcher-command.js';
 import { runWrk } from './lib/wrk.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
       const tw: Managed = sup.start(
         'twitcher',
         process.execPath,
-        [join(ROOT, 'dist/bin/twitcher.js'), 'serve'],
+        twitcherServeArgs(),
         twitcherEnv(port, dir, {
           TWITCHER_CERTS_CA_DIR: join(dir, `ca-${keyType}`),
           TWITCHER_CERTS_CA_KEY_TYPE: keyType,
@@ -171,7 +172,7 @@ async function main(): Promise<void> {
     const tw = sup.start(
       'twitcher',
       process.execPath,
-      [join(ROOT, 'dist/bin/twitcher.js'), 'serve'],
+      twitcherServeArgs(),
       twitcherEnv(port, dir, {
         TWITCHER_TLS_CERT_FILE: join(dir, 'server.pem'),
         TWITCHER_TLS_KEY_FILE: join(dir, 'server.key'),

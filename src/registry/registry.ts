@@ -9,13 +9,15 @@ const CACHE_MAX = 10_000;
 const GENERATED_NAME_TRIES = 8;
 
 /**
- * The service registry: admin operations and the proxy's lookup. Lookups are cached in memory and
- * the cache is dropped on every change, of this instance or (through the store's change feed) of
+ * The service registry: admin operations and the proxy's lookup. Lookups are cached in memory, the
+ * names found unknown too (a flood of requests to made-up services costs no database query), and
+ * both are dropped on every change, of this instance or (through the store's change feed) of
  * another one: never stale by design.
  */
 export class ServiceRegistry {
   readonly #store: Store;
   readonly #cache = new Map<string, Service>();
+  readonly #unknown = new Set<string>();
   readonly #unsubscribe: () => void;
   /** Bumped on every invalidation: a lookup that raced with a change does not cache what it read. */
   #generation = 0;
@@ -25,8 +27,13 @@ export class ServiceRegistry {
     this.#unsubscribe = store.changes.subscribe((event) => {
       if (event.aggregate !== 'services' && event.aggregate !== 'all') return;
       this.#generation++;
-      if (event.aggregate === 'services' && event.key !== undefined) this.#cache.delete(event.key);
-      else this.#cache.clear();
+      if (event.aggregate === 'services' && event.key !== undefined) {
+        this.#cache.delete(event.key);
+        this.#unknown.delete(event.key);
+      } else {
+        this.#cache.clear();
+        this.#unknown.clear();
+      }
     });
   }
 
@@ -39,11 +46,17 @@ export class ServiceRegistry {
   async lookup(name: string): Promise<Service | undefined> {
     const hit = this.#cache.get(name);
     if (hit) return hit;
+    if (this.#unknown.has(name)) return undefined;
     const generation = this.#generation;
     const service = await this.#store.services.get(name);
-    if (service && generation === this.#generation) {
-      if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
-      this.#cache.set(name, service);
+    if (generation === this.#generation) {
+      if (service) {
+        if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
+        this.#cache.set(name, service);
+      } else {
+        if (this.#unknown.size >= CACHE_MAX) this.#unknown.clear();
+        this.#unknown.add(name);
+      }
     }
     return service;
   }
@@ -94,6 +107,7 @@ export class ServiceRegistry {
   close(): void {
     this.#unsubscribe();
     this.#cache.clear();
+    this.#unknown.clear();
   }
 }
 
