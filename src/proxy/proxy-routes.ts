@@ -2,17 +2,12 @@ import type { ServerResponse } from 'node:http';
 import { pipeline, type Transform, Writable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
-import { parseBasicAuthorization } from '../auth/basic.js';
-import { extractBearerToken } from '../auth/bearer.js';
-import { createPasswordGate } from '../auth/password-gate.js';
 import type { AccessControl } from '../authz/access-control.js';
-import { ACL_CHALLENGE, ACL_CHALLENGE_WITH_BASIC, type ACLGrant, decideACL } from '../authz/decide-acl.js';
-import type { Config } from '../config/config.js';
+import { type ACLGrant, decideACL } from '../authz/decide-acl.js';
 import { TwitcherError } from '../errors.js';
 import { logError } from '../http/log-error.js';
 import { toTwitcherError } from '../http/to-twitcher-error.js';
 import { assertTokenRestrictions } from '../oauth/tokens/macaroon-restrictions.js';
-import type { AccessTokenInfo } from '../oauth/tokens/types.js';
 import { createResponseRewriter, isRewritableContentType } from '../ows/capabilities/content.js';
 import { addCapabilitiesFilter, mustFilter } from '../ows/capabilities/filter-response.js';
 import type { RewriteRules } from '../ows/capabilities/rewrite-rules.js';
@@ -21,14 +16,13 @@ import { renderOWSError } from '../ows/exception-report.js';
 import { isOWSService } from '../ows/operations.js';
 import { bodyNeeded, parseOWSRequest } from '../ows/parse-request.js';
 import type { OWSRequest, OWSRequestInput } from '../ows/types.js';
-import type { ClientCertificateAuthenticator } from '../pki/client-certificates.js';
 import { type Decision, decide } from '../policy/decide.js';
 import { buildPublicOperations } from '../policy/public-operations.js';
-import { ANONYMOUS, type CertificateIdentity, type Subject } from '../policy/subject.js';
+import { ANONYMOUS, type Subject } from '../policy/subject.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import type { Service } from '../registry/service.js';
-import type { UserRepository } from '../store/types.js';
 import type { UpstreamAgents } from './agents.js';
+import { bearerChallenge, CHALLENGES, type CredentialDeps, createCredentials } from './credentials.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { mapUpstreamError } from './map-upstream-error.js';
 import { type ProxyPath, parseProxyPath } from './parse-proxy-path.js';
@@ -37,18 +31,23 @@ import { readLimitedBody } from './read-body.js';
 import { RewriteRulesCache } from './rewrite-cache.js';
 import { buildUpstreamTarget, stripQueryParams } from './upstream-url.js';
 
-export interface ProxyDeps {
-  config: Config;
+export interface ProxyDeps extends CredentialDeps {
   registry: ServiceRegistry;
   agents: UpstreamAgents;
-  /** Validates an access token (any kind Twitcher accepts); throws invalid_token. */
-  verifyAccessToken: (token: string) => Promise<AccessTokenInfo>;
-  /** Client certificates of `auth: cert` services (absent: none is accepted). */
-  clientCertificates?: ClientCertificateAuthenticator | undefined;
   /** Fine-grained authorization of `auth: acl` services (absent: they are refused). */
   accessControl?: AccessControl | undefined;
-  /** Twitcher's users, for HTTP Basic on `auth: acl` services (`authz.basicAuth`). */
-  users?: UserRepository | undefined;
+}
+
+/** What forward() sends besides the client's request. */
+interface ForwardOptions {
+  /** The body, when it was read to decide on it (else the request stream is piped). */
+  readBody?: Buffer | undefined;
+  /** Token data for an upstream registered with passTokenData. */
+  data?: Record<string, string> | undefined;
+  /** Headers Twitcher sets for the upstream (certificate delegation). */
+  extraHeaders?: Record<string, string> | undefined;
+  /** GetCapabilities of an acl service: what the document may list. */
+  visible?: ((name: string) => boolean) | undefined;
 }
 
 /** What the route learnt of the request, for the error renderer (the exception dialect). */
@@ -67,28 +66,13 @@ declare module 'fastify' {
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
 /** Rewritable bodies up to this size with a known length are rewritten in one go (cheaper than a stream). */
 const SMALL_BODY = 1024 * 1024;
-const CHALLENGES: Record<'token' | 'cert' | 'acl', string> = {
-  acl: 'Bearer realm="twitcher"',
-  token: 'Bearer realm="twitcher"',
-  cert: 'ClientCertificate realm="twitcher"',
-};
-
-/** RFC 6750 §3 challenge with an error code. */
-function bearerChallenge(error: string, description?: string, scope?: string): string {
-  const quote = (v: string) => v.replace(/["\\]/g, '');
-  return (
-    `Bearer realm="twitcher", error="${error}"` +
-    (description ? `, error_description="${quote(description)}"` : '') +
-    (scope ? `, scope="${quote(scope)}"` : '')
-  );
-}
-
 /**
  * `{protectedPath}/proxy/{name}[/{path}]` (every method) and `{protectedPath}/verify/{name}[/{path}]`:
  * parse, decide, forward (streamed both ways), rewrite upstream URLs in the response.
  */
 export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promise<void> {
-  const { config, registry, agents, verifyAccessToken, clientCertificates } = deps;
+  const { config, registry, agents } = deps;
+  const credentials = createCredentials(deps);
   // the front proxy's client certificate header is for Twitcher; the delegation header is Twitcher's
   const certificateHeaders = new Set(
     [config.clientCerts.header, config.clientCerts.delegationHeader].flatMap((h) =>
@@ -96,11 +80,6 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     ),
   );
   const delegationHeader = config.clientCerts.delegationHeader?.toLowerCase();
-  const passwordGate =
-    config.authz.basicAuth && deps.users
-      ? createPasswordGate(deps.users, config.certs.maxFailures)
-      : undefined;
-  const aclChallenge = passwordGate ? ACL_CHALLENGE_WITH_BASIC : ACL_CHALLENGE;
   const dataPrefix = config.token.dataHeaderPrefix.toLowerCase();
   const publicOperations = buildPublicOperations(config.proxy.publicOperations);
   const rulesCache = new RewriteRulesCache(config, registry);
@@ -153,14 +132,18 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     }
     const ows = parseOWSRequest(input, limits);
     ctx.ows = ows;
+    const sources = {
+      query: path.query,
+      form: body !== undefined && isForm(input.contentType) ? body.toString('latin1') : undefined,
+    };
     let subject: Subject = ANONYMOUS;
     if (service.auth === 'acl') {
       // Fine-grained authorization (src/authz/): every credential presented is checked first.
-      subject = await presentedSubject(request, path.query, body, input.contentType);
+      subject = await credentials.presented(request, sources);
       const acl = await decideACL(
         deps.accessControl,
         { service, request: ows, subject, clientAddress: request.ip },
-        aclChallenge,
+        credentials.aclChallenge,
       );
       if (subject.kind === 'token') {
         assertTokenRestrictions(subject.token, { service: service.name, ows, clientAddress: request.ip });
@@ -175,14 +158,13 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     // Credentials are looked at only when the decision needs one: public services and public
     // operations cost no token validation, and a stale token does not break GetCapabilities.
     if (!decision.allow && decision.status === 401 && service.auth === 'token') {
-      const form = body !== undefined && isForm(input.contentType) ? body.toString('latin1') : undefined;
-      const token = extractBearerToken(request.headers.authorization, path.query, form);
-      if (token !== undefined) {
-        subject = { kind: 'token', token: await authenticateToken(token) };
+      const token = await credentials.token(request, sources);
+      if (token) {
+        subject = { kind: 'token', token };
         decision = decide({ service, request: ows, subject, publicOperations });
       }
     } else if (!decision.allow && decision.status === 401 && service.auth === 'cert') {
-      const certificate = authenticateCertificate(request);
+      const certificate = credentials.certificate(request);
       if (certificate) {
         subject = { kind: 'certificate', certificate };
         decision = decide({ service, request: ows, subject, publicOperations });
@@ -197,61 +179,6 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
       'decision',
     );
     return { service, decision, subject, ...(body && { body }) };
-  }
-
-  /** A bearer token when one is presented, else a client certificate when one is, else anonymous. */
-  async function presentedSubject(
-    request: FastifyRequest,
-    query: string,
-    body: Buffer | undefined,
-    contentType: string | undefined,
-  ): Promise<Subject> {
-    const basic = passwordGate && parseBasicAuthorization(request.headers.authorization);
-    if (passwordGate && basic) {
-      if (await passwordGate(basic.username, basic.password, request.ip)) {
-        return { kind: 'user', username: basic.username };
-      }
-      request.log.warn({ username: basic.username }, 'HTTP Basic: authentication failed');
-      throw new TwitcherError('invalid_credentials', {
-        description: 'Wrong user name or password.',
-        headers: { 'WWW-Authenticate': aclChallenge },
-      });
-    }
-    const form = body !== undefined && isForm(contentType) ? body.toString('latin1') : undefined;
-    const token = extractBearerToken(request.headers.authorization, query, form);
-    if (token !== undefined) return { kind: 'token', token: await authenticateToken(token) };
-    const certificate = authenticateCertificate(request);
-    return certificate ? { kind: 'certificate', certificate } : ANONYMOUS;
-  }
-
-  async function authenticateToken(token: string): Promise<AccessTokenInfo> {
-    try {
-      return await verifyAccessToken(token);
-    } catch (err) {
-      const e = toTwitcherError(err);
-      if (e.code !== 'invalid_token') throw e;
-      // RFC 6750 §3.1: 401 with the error in the challenge.
-      throw new TwitcherError('invalid_token', {
-        description: e.description,
-        detail: e.detail,
-        headers: { 'WWW-Authenticate': bearerChallenge('invalid_token', e.description) },
-      });
-    }
-  }
-
-  function authenticateCertificate(request: FastifyRequest): CertificateIdentity | undefined {
-    try {
-      return clientCertificates?.authenticate({ socket: request.raw.socket, headers: request.headers });
-    } catch (err) {
-      const e = toTwitcherError(err);
-      if (e.code !== 'invalid_certificate') throw e;
-      request.log.info({ reason: e.description, detail: e.detail }, 'client certificate refused');
-      throw new TwitcherError('invalid_certificate', {
-        description: e.description,
-        detail: e.detail,
-        headers: { 'WWW-Authenticate': CHALLENGES.cert },
-      });
-    }
   }
 
   function deny(decision: Extract<Decision, { allow: false }>): TwitcherError {
@@ -274,7 +201,12 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
       delegationHeader !== undefined && subject.kind === 'certificate'
         ? { [delegationHeader]: encodeURIComponent(subject.certificate.chainPEM) }
         : undefined;
-    return forward(request, reply, service, body, data, delegated, acl?.visible);
+    return forward(request, reply, service, {
+      readBody: body,
+      data,
+      extraHeaders: delegated,
+      visible: acl?.visible,
+    });
   };
 
   const verifyHandler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -290,11 +222,7 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     request: FastifyRequest,
     reply: FastifyReply,
     service: Service,
-    readBody: Buffer | undefined,
-    data: Record<string, string> | undefined,
-    extra?: Record<string, string>,
-    /** GetCapabilities of an acl service: what the document may list. */
-    visible?: (name: string) => boolean,
+    { readBody, data, extraHeaders, visible }: ForwardOptions,
   ) {
     const path = request.twitcherProxy?.path;
     if (!path) throw new TypeError('forward() before inspect()');
@@ -321,7 +249,13 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
         port: side.port,
         prefix: `${side.basePath}${proxyPrefix}/${service.name}`,
       },
-      { bodyReplaced: readBody !== undefined, dataPrefix, data, drop: certificateHeaders, extra },
+      {
+        bodyReplaced: readBody !== undefined,
+        dataPrefix,
+        data,
+        drop: certificateHeaders,
+        extra: extraHeaders,
+      },
     );
 
     // Rules are resolved before the request so that the response path stays synchronous (a warm
