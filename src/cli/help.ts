@@ -26,7 +26,8 @@ export function mainHelp(): string {
   return [
     'Usage: twitcherctl [GLOBAL OPTIONS] COMMAND [COMMAND OPTIONS]',
     '',
-    'Control a Twitcher server from the shell: its service registry, OAuth2 clients and access tokens, users, groups, permissions and audit log; narrow macaroons offline.',
+    'Control a Twitcher server from the shell: its service registry, OAuth2 clients and access tokens,',
+    'users, groups, permissions and audit log; narrow macaroons offline.',
     '',
     'Global options go BEFORE the command, command options after it. In',
     '  twitcherctl -s https://twitcher.example.org gentoken -i ID -s SECRET',
