@@ -18,7 +18,7 @@ import { createUser } from '../../src/users/users.js';
 import { startTestApp } from '../helpers/app.js';
 import { makeCA, makeCert, makeEEC, privateKeyPem, type TestCert } from '../helpers/certs.js';
 import { renderNginxSnippet, startNginx } from '../helpers/nginx.js';
-import { requirePeer, startPyWPS } from '../helpers/peers.js';
+import { requirePeer, runOWSLib, startPyWPS } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 
 const run = promisify(execFile);
@@ -162,6 +162,33 @@ test('X.509 end to end: logon, an RFC 3820 proxy, Execute on real PyWPS via TLS,
       const none = await curl(`${tw.url}/ows/proxy/emu?${EXECUTE}`);
       assert.equal(none.status, 401);
       assert.match(none.body, /ExceptionReport/);
+    },
+  );
+
+  await t.test(
+    'OWSLib presents the proxy certificate (cert=) and runs hello; without it, 401',
+    async (st) => {
+      if (!requirePeer(st, 'owslib')) return;
+      const url = `${tw.url}/ows/proxy/emu`;
+      const run = await runOWSLib([
+        'wps',
+        url,
+        '--cert',
+        proxyFile,
+        '--insecure',
+        '--steps',
+        'caps,describe,hello',
+      ]);
+      assert.deepEqual(
+        run.steps.filter((s) => !s.ok).map((s) => `${s.step}: ${s.error}`),
+        [],
+        run.stderr,
+      );
+      const without = await runOWSLib(['wps', url, '--insecure', '--steps', 'hello', '--expect-fail']);
+      assert.ok(
+        without.steps[0]?.requests.some((r) => r.status === 401),
+        JSON.stringify(without.steps),
+      );
     },
   );
 

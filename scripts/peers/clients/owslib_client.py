@@ -25,6 +25,9 @@ the capabilities / landing page); when it fails, the later steps are skipped. Fo
 Options:
   --token T             send 'Authorization: Bearer T' on every request (OWSLib's headers=)
   --header 'K: V'       extra request header (repeatable)
+  --cert FILE           wps: present this client certificate (PEM with its key, e.g. an RFC 3820
+                        proxy file from grid-proxy-init or myproxy-logon; OWSLib's cert=)
+  --insecure            wps: do not verify the server's TLS certificate (OWSLib's verify=False)
   --expect-fail         succeed only when every step that ran failed (e.g. a proxy without a token)
   --steps a,b           run only these steps (keys above, or full step names)
   --process ID          add an Execute step for process ID (sync; outputs reported)
@@ -176,8 +179,13 @@ class Client:
         from owslib.wps import ASYNC, SYNC, ComplexDataInput, WebProcessingService
         a = self.args
         # skip_caps: no request yet, so each step stands alone (and fails alone)
+        tls = {}
+        if a.cert:
+            tls['cert'] = a.cert
+        if a.insecure:
+            tls['verify'] = False
         wps = WebProcessingService(a.url, version='1.0.0', headers=self.hdrs(), skip_caps=True,
-                                   timeout=a.timeout)
+                                   timeout=a.timeout, **tls)
 
         def check_succeeded(ex):
             if not ex.isSucceded():
@@ -390,6 +398,8 @@ def parse_args(argv):
     ap.add_argument('url')
     ap.add_argument('--token')
     ap.add_argument('--header', action='append', metavar='K: V')
+    ap.add_argument('--cert', metavar='FILE')
+    ap.add_argument('--insecure', action='store_true')
     ap.add_argument('--expect-fail', action='store_true')
     ap.add_argument('--steps')
     ap.add_argument('--process', metavar='ID')
