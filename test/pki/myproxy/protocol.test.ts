@@ -399,11 +399,8 @@ describe('MyProxy client against a scripted server', () => {
         await io.readRequest();
         await new Promise((r) => setTimeout(r, 2000));
       },
-      async (port) => {
-        const start = Date.now();
-        await rejectsCode(myproxyLogon({ ...base(port), timeoutMs: 300 }), 'upstream_timeout');
-        assert.ok(Date.now() - start < 1500);
-      },
+      // the server closes after 2 s: upstream_timeout (not "closed") shows the 300 ms bound acted
+      (port) => rejectsCode(myproxyLogon({ ...base(port), timeoutMs: 300 }), 'upstream_timeout'),
     );
   });
 
