@@ -189,9 +189,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
  * No session resumption: a resumed TLS session does not carry the peer's chain, only its leaf.
  */
 function httpsOptions(certFile: string, keyFile: string) {
+  const read = (path: string, setting: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(
+        `cannot read ${setting} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+  };
   return {
-    cert: readFileSync(certFile),
-    key: readFileSync(keyFile),
+    cert: read(certFile, 'tls.certFile'),
+    key: read(keyFile, 'tls.keyFile'),
     requestCert: true,
     rejectUnauthorized: false,
     minVersion: 'TLSv1.2' as const,

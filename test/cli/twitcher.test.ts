@@ -82,6 +82,28 @@ describe('twitcher serve / migrate', () => {
     assert.doesNotMatch(p.stderr(), /secret/);
   });
 
+  test('an unreadable TLS certificate or CA directory is one clear line and exit 1', async () => {
+    const base = {
+      TWITCHER_PORT: String(await freePort()),
+      TWITCHER_DATABASE_URL: `sqlite:${join(dir, 't', 'tw.sqlite')}`,
+      TWITCHER_ADMIN_PASSWORD: 'a-test-password-of-some-length',
+      TWITCHER_CERTS_BACKEND: 'off',
+    };
+    const tls = runTwitcher(['serve'], {
+      ...base,
+      TWITCHER_TLS_CERT_FILE: join(dir, 'missing.pem'),
+      TWITCHER_TLS_KEY_FILE: join(dir, 'missing.key'),
+    });
+    assert.equal(await tls.exited, 1);
+    assert.match(tls.stderr(), /cannot read tls\.certFile .*missing\.pem: ENOENT/);
+    const anchors = runTwitcher(['serve'], {
+      ...base,
+      TWITCHER_CLIENT_CERTS_CA_DIR: join(dir, 'no-such-dir'),
+    });
+    assert.equal(await anchors.exited, 1);
+    assert.match(anchors.stderr(), /cannot read CA directory .*no-such-dir/);
+  });
+
   test('migrate creates the database and exits 0; an unknown command exits 2', async () => {
     const m = runTwitcher(['migrate'], { TWITCHER_DATABASE_URL: `sqlite:${join(dir, 'm', 'tw.sqlite')}` });
     assert.equal(await m.exited, 0);
