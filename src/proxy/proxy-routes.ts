@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { pipeline, type Transform, Writable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -36,6 +37,15 @@ export interface ProxyDeps extends CredentialDeps {
   agents: UpstreamAgents;
   /** Fine-grained authorization of `auth: acl` services (absent: they are refused). */
   accessControl?: AccessControl | undefined;
+}
+
+/** The client went away: undici listens for 'abort' on it, as on an AbortSignal. */
+class ClientGone extends EventEmitter {
+  aborted = false;
+  abort(): void {
+    this.aborted = true;
+    this.emit('abort');
+  }
 }
 
 /** What forward() sends besides the client's request. */
@@ -262,8 +272,10 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     // cache answers without I/O).
     const xmlRules = await rulesCache.get(service, 'xml');
     const jsonRules = await rulesCache.get(service, 'json');
-    const abort = new AbortController();
+    // The upstream request is aborted when the client goes away. An EventEmitter, which undici takes
+    // as a signal, costs a fraction of an AbortController (5 % of the CPU of a small request).
     const raw = reply.raw;
+    const abort = new ClientGone();
     raw.once('close', () => {
       if (!raw.writableFinished) abort.abort();
     });
@@ -316,14 +328,14 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
           method: method as Dispatcher.HttpMethod,
           headers,
           body: body ?? null,
-          signal: abort.signal,
+          signal: abort,
         },
         factory,
       );
     } catch (err) {
       // After the headers went out nothing can be said to the client but a cut connection.
-      if (reply.sent || abort.signal.aborted) {
-        if (!abort.signal.aborted)
+      if (reply.sent || abort.aborted) {
+        if (!abort.aborted)
           request.log.warn({ err: (err as Error).message }, 'upstream response failed midway');
         raw.destroy();
         return reply;
