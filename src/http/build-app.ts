@@ -71,6 +71,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       config.clientCerts,
       deps.certificateAuthority && (await deps.certificateAuthority()).certificate.der,
     );
+  const accessLog = new AccessLog();
   const app = Fastify({
     ...(config.tls.certFile !== undefined &&
       config.tls.keyFile !== undefined && {
@@ -84,12 +85,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     trustProxy: config.server.trustProxy.length > 0 ? config.server.trustProxy : false,
     bodyLimit: 1024 * 1024,
-    logController: new AccessLog(),
+    logController: accessLog,
     return503OnClosing: true,
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: true },
     },
   });
+
+  accessLog.attach(app.log);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
