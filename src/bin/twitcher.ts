@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { hashPassword } from '../auth/password.js';
 import { runClusterPrimary } from '../cluster.js';
