@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { parseBasicAuthorization } from '../auth/basic.js';
-import { FailureLimiter } from '../auth/failure-limiter.js';
+import { CredentialThrottle } from '../auth/failure-limiter.js';
 import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
 import { logError } from '../http/log-error.js';
@@ -16,7 +16,6 @@ interface Options {
 }
 
 const CHALLENGE = 'Basic realm="Twitcher certificate service", charset="UTF-8"';
-const WINDOW_MS = 5 * 60_000;
 
 /**
  * The certificate service, wire-compatible with cedadev's MyProxyWebService: `GET {prefix}/get-trustroots`
@@ -31,7 +30,7 @@ export async function certificateServiceRoutes(
   { config, backend }: Options,
 ): Promise<void> {
   const prefix = config.certs.prefix;
-  const limiter = new FailureLimiter(config.certs.maxFailures, WINDOW_MS);
+  const throttle = new CredentialThrottle(config.certs.maxFailures);
 
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
@@ -79,15 +78,7 @@ export async function certificateServiceRoutes(
     async (request, reply) => {
       const creds = parseBasicAuthorization(request.headers.authorization);
       if (!creds) throw unauthorized('No username set');
-      const keys = [`user:${creds.username}`, `addr:${request.ip}`];
-      const wait = Math.max(...keys.map((k) => limiter.retryAfter(k)));
-      if (wait > 0) {
-        throw new TwitcherError('invalid_request', {
-          status: 429,
-          description: 'Too many failed logons; try again later.',
-          headers: { 'Retry-After': String(wait) },
-        });
-      }
+      throttle.check(creds.username, request.ip, 'Too many failed logons; try again later.');
       const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
       const raw = form.get('certificate_request');
       if (!raw)
@@ -108,14 +99,14 @@ export async function certificateServiceRoutes(
         });
       } catch (err) {
         if (!(err instanceof TwitcherError) || err.code !== 'invalid_credentials') throw err;
-        for (const k of keys) limiter.fail(k);
+        throttle.failed(creds.username, request.ip);
         request.log.warn(
           { username: creds.username, backend: backend.name, detail: err.detail },
           'certificate logon: authentication failed',
         );
         throw unauthorized(err.description, err);
       }
-      for (const k of keys) limiter.succeed(k);
+      throttle.succeeded(creds.username, request.ip);
       const leaf = new X509Certificate(chain);
       request.log.info(
         {
