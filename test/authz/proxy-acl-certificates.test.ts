@@ -1,12 +1,12 @@
 /** `auth: acl` with client certificates: a certificate acts for the user registered with its DN. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { makeCA, makeCert, makeEEC, makeProxy, privateKeyPem, type TestCert } from '../helpers/certs.js';
-import { httpsGet } from '../helpers/https.js';
+import { makeCA, makeEEC, makeProxy, type TestCert } from '../helpers/certs.js';
+import { httpsGet, tlsListenerSettings } from '../helpers/https.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twitcher-acl-certs-'));
@@ -23,18 +23,8 @@ before(async () => {
   const ca = await makeCA('Users CA');
   alice = await makeEEC(ca, 'alice');
   bob = await makeEEC(ca, 'bob');
-  const server = await makeCert({ subject: [{ CN: ['localhost'] }] });
-  writeFileSync(join(dir, 'server.pem'), server.pem);
-  writeFileSync(join(dir, 'server.key'), await privateKeyPem(server.key), { mode: 0o600 });
-  writeFileSync(join(dir, 'users-ca.pem'), ca.pem);
   upstream = await startUpstream(undefined);
-  app = await startTestApp(undefined, {
-    overrides: {
-      'tls.certFile': join(dir, 'server.pem'),
-      'tls.keyFile': join(dir, 'server.key'),
-      'clientCerts.caFile': join(dir, 'users-ca.pem'),
-    },
-  });
+  app = await startTestApp(undefined, { overrides: await tlsListenerSettings(dir, ca) });
   await app.store.services.create({
     name: 'emu',
     url: `${upstream.url}/wps`,

@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { privateKeyPem, type TestCert } from './certs.js';
+import { join } from 'node:path';
+import { makeCert, privateKeyPem, type TestCert } from './certs.js';
 
 export interface HttpsAnswer {
   status: number;
@@ -42,4 +44,30 @@ export async function httpsGet(
     req.on('error', reject);
     req.end();
   });
+}
+
+export interface ServerCertificateFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+/** A self-signed `CN=localhost` server certificate and its key (mode 0600), written into `dir`. */
+export async function writeServerCertificate(dir: string): Promise<ServerCertificateFiles> {
+  const server = await makeCert({ subject: [{ CN: ['localhost'] }] });
+  const certFile = join(dir, 'server.pem');
+  const keyFile = join(dir, 'server.key');
+  writeFileSync(certFile, server.pem);
+  writeFileSync(keyFile, await privateKeyPem(server.key), { mode: 0o600 });
+  return { certFile, keyFile };
+}
+
+/**
+ * The settings of a Twitcher with its TLS listener on (a fresh server certificate in `dir`) that
+ * trusts `clientCA` for client certificates.
+ */
+export async function tlsListenerSettings(dir: string, clientCA: TestCert): Promise<Record<string, unknown>> {
+  const { certFile, keyFile } = await writeServerCertificate(dir);
+  const caFile = join(dir, 'client-ca.pem');
+  writeFileSync(caFile, clientCA.pem);
+  return { 'tls.certFile': certFile, 'tls.keyFile': keyFile, 'clientCerts.caFile': caFile };
 }

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { createUser } from '../../src/users/users.js';
 import { startTestApp } from '../helpers/app.js';
 import { makeCA, makeCert, makeEEC, privateKeyPem, type TestCert } from '../helpers/certs.js';
+import { writeServerCertificate } from '../helpers/https.js';
 import { renderNginxSnippet, startNginx } from '../helpers/nginx.js';
 import { requirePeer, runOWSLib, startPyWPS } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
@@ -51,9 +52,7 @@ test('X.509 end to end: logon, an RFC 3820 proxy, Execute on real PyWPS via TLS,
   const wps = await startPyWPS();
   t.after(() => wps.stop());
 
-  const server = await makeCert({ subject: [{ CN: ['localhost'] }] });
-  const serverCert = file('server.pem', server.pem);
-  const serverKey = file('server.key', await privateKeyPem(server.key), 0o600);
+  const { certFile: serverCert, keyFile: serverKey } = await writeServerCertificate(dir);
   const caDir = join(dir, 'ca');
   // Twitcher with its own TLS listener and the built-in CA
   const tw = await startTestApp(t, {

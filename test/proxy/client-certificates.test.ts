@@ -4,13 +4,13 @@
  * is a tiny in-process one (the real PyWPS run is in test/interop/x509-peers.test.ts).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { makeCA, makeCert, makeEEC, makeProxy, privateKeyPem, type TestCert } from '../helpers/certs.js';
-import { httpsGet } from '../helpers/https.js';
+import { makeCA, makeCert, makeEEC, makeProxy, type TestCert } from '../helpers/certs.js';
+import { httpsGet, tlsListenerSettings } from '../helpers/https.js';
 import { registerService } from '../helpers/register.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
@@ -32,16 +32,10 @@ before(async () => {
   otherCA = await makeCA('Users CA'); // same name, another key
   alice = await makeEEC(ca, 'alice');
   bob = await makeEEC(ca, 'bob');
-  const server = await makeCert({ subject: [{ CN: ['localhost'] }] });
-  writeFileSync(join(dir, 'server.pem'), server.pem);
-  writeFileSync(join(dir, 'server.key'), await privateKeyPem(server.key), { mode: 0o600 });
-  writeFileSync(join(dir, 'users-ca.pem'), ca.pem);
   upstream = await startUpstream(undefined);
   app = await startTestApp(undefined, {
     overrides: {
-      'tls.certFile': join(dir, 'server.pem'),
-      'tls.keyFile': join(dir, 'server.key'),
-      'clientCerts.caFile': join(dir, 'users-ca.pem'),
+      ...(await tlsListenerSettings(dir, ca)),
       'clientCerts.delegationHeader': 'X-X509-User-Chain',
     },
   });
@@ -190,7 +184,7 @@ describe('auth: cert behind a TLS-terminating front proxy (header mode)', () => 
   test('the header is believed from a configured front proxy address', async (t) => {
     const front = await startTestApp(t, {
       overrides: {
-        'clientCerts.caFile': join(dir, 'users-ca.pem'),
+        'clientCerts.caFile': join(dir, 'client-ca.pem'),
         'clientCerts.header': 'X-SSL-Client-Cert',
         'clientCerts.headerFrom': ['127.0.0.1'],
       },
@@ -217,7 +211,7 @@ describe('auth: cert behind a TLS-terminating front proxy (header mode)', () => 
   test('from any other address the header is ignored: 401, and it never reaches the upstream', async (t) => {
     const front = await startTestApp(t, {
       overrides: {
-        'clientCerts.caFile': join(dir, 'users-ca.pem'),
+        'clientCerts.caFile': join(dir, 'client-ca.pem'),
         'clientCerts.header': 'X-SSL-Client-Cert',
         'clientCerts.headerFrom': ['10.1.2.3'],
       },
@@ -235,7 +229,7 @@ describe('auth: cert behind a TLS-terminating front proxy (header mode)', () => 
   });
 
   test('a token is not a certificate: an auth=cert service answers 401 to a bearer token', async (t) => {
-    const front = await startTestApp(t, { overrides: { 'clientCerts.caFile': join(dir, 'users-ca.pem') } });
+    const front = await startTestApp(t, { overrides: { 'clientCerts.caFile': join(dir, 'client-ca.pem') } });
     await registerService(front, { name: 'emu', url: `${upstream.url}/wps`, auth: 'cert' });
     const res = await fetch(`${front.url}/ows/proxy/emu?${EXECUTE}`, {
       headers: { authorization: 'Bearer tw_whatever' },
