@@ -1,27 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { registerService } from '../helpers/register.js';
-
-/** A JSON call to the admin API as the administrator. */
-async function call(app: TestApp, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${app.url}${path}`, {
-    method,
-    headers: {
-      authorization: app.adminAuth,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    type: res.headers.get('content-type') ?? '',
-    location: res.headers.get('location'),
-    // biome-ignore lint/suspicious/noExplicitAny: test answers are read loosely
-    body: (text === '' ? undefined : JSON.parse(text)) as any,
-  };
-}
+import { startTestApp } from '../helpers/app.js';
+import { adminRequest as call, registerService } from '../helpers/register.js';
 
 async function setUp(t: Parameters<typeof startTestApp>[0]) {
   const app = await startTestApp(t);

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { addClient, fetchToken } from '../helpers/oauth.js';
-import { registerService } from '../helpers/register.js';
+import { admin, registerService } from '../helpers/register.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
 const WPS_CAPS = (base: string) => `<?xml version="1.0" encoding="UTF-8"?>
@@ -14,20 +14,6 @@ const WPS_CAPS = (base: string) => `<?xml version="1.0" encoding="UTF-8"?>
 <wps:Process><ows:Identifier>sleep</ows:Identifier></wps:Process>
 <wps:Process><ows:Identifier>secret</ows:Identifier></wps:Process>
 </wps:ProcessOfferings></wps:Capabilities>`;
-
-async function admin(app: TestApp, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${app.url}${path}`, {
-    method,
-    headers: {
-      authorization: app.adminAuth,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>);
-}
 
 async function tokenFor(app: TestApp, user: string | undefined): Promise<string> {
   const client = await addClient(app, user === undefined ? {} : { user });

@@ -12,7 +12,7 @@ import {
   startMapServer,
   startPyWPS,
 } from '../helpers/peers.js';
-import { registerService } from '../helpers/register.js';
+import { admin as adminCall, registerService } from '../helpers/register.js';
 
 /**
  * Fine-grained authorization in front of the real PyWPS and MapServer, driven by OWSLib as two users:
@@ -27,17 +27,7 @@ describe('interop: auth acl with real PyWPS, MapServer and OWSLib, as two users'
   const haveWPS = peerAvailable('pywps').ok && peerAvailable('owslib').ok;
   const haveMap = peerAvailable('mapserver').ok && peerAvailable('owslib').ok;
 
-  async function admin(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${app.url}${path}`, {
-      method,
-      headers: {
-        authorization: app.adminAuth,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  }
+  const admin = (method: string, path: string, body?: unknown) => adminCall(app, method, path, body);
 
   before(async () => {
     app = await startTestApp(undefined, { overrides: { 'authz.basicAuth': true } });
