@@ -7,7 +7,7 @@
  * Twitcher's own kinds (what the validation cache spares). BENCH_TOKEN_KINDS=signed,macaroon runs some.
  * Loopback only; Twitcher from dist/; everything stopped at the end.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attenuateMacaroon } from '../src/client/macaroon-attenuate.js';
@@ -21,7 +21,7 @@ import type { TokenIssuer, TokenVerifier } from '../src/oauth/tokens/types.js';
 import { startProvider } from '../test/helpers/oidc-provider.js';
 import { freePort, type Managed, Supervisor, waitForHTTP } from './lib/processes.js';
 import { twitcherServeArgs } from './lib/twitcher-command.js';
-import { runWrk, type WrkResult } from './lib/wrk.js';
+import { runWrk, type WrkResult, writeFormPostScript } from './lib/wrk.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DURATION = Number.parseInt(process.env['BENCH_TOKEN_DURATION'] ?? '4', 10);
@@ -108,11 +108,10 @@ async function main(): Promise<void> {
       if (kind === 'external') {
         token = await provider.token();
       } else {
-        const script = join(dir, `${kind}.lua`);
-        writeFileSync(
-          script,
-          `wrk.method = "POST"\nwrk.body = "grant_type=client_credentials&scope=compute"\n` +
-            `wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\nwrk.headers["Authorization"] = "${basic}"\n`,
+        const script = writeFormPostScript(
+          join(dir, `${kind}.lua`),
+          'grant_type=client_credentials&scope=compute',
+          basic,
         );
         const issued = await runWrk(sup, {
           url: `${base}/oauth/token`,

@@ -8,14 +8,14 @@
  * Loopback only; Twitcher from dist/; everything stopped at the end.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCA, makeCert, makeEEC, makeProxy, privateKeyPem, type TestCert } from '../test/helpers/certs.js';
 import { freePort, type Managed, Supervisor, waitForHTTP } from './lib/processes.js';
 import { twitcherServeArgs } from './lib/twitcher-command.js';
-import { runWrk } from './lib/wrk.js';
+import { runWrk, writeFormPostScript } from './lib/wrk.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DURATION = Number.parseInt(process.env['BENCH_X509_DURATION'] ?? '4', 10);
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
       ],
       { stdio: 'ignore' },
     );
-    const csr = execFileSync('cat', [join(dir, 'req.pem')], { encoding: 'utf8' });
+    const csr = readFileSync(join(dir, 'req.pem'), 'utf8');
     for (const keyType of ['ec-p256', 'rsa-3072']) {
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
@@ -133,12 +133,7 @@ async function main(): Promise<void> {
       if (created.status !== 201) throw new Error(`cannot create the bench user: ${created.status}`);
       const basic = `Basic ${Buffer.from('alice:alice-bench-password').toString('base64')}`;
       const body = `certificate_request=${encodeURIComponent(csr)}`;
-      const script = join(dir, `logon-${keyType}.lua`);
-      writeFileSync(
-        script,
-        `wrk.method = "POST"\nwrk.body = "${body}"\n` +
-          `wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\nwrk.headers["Authorization"] = "${basic}"\n`,
-      );
+      const script = writeFormPostScript(join(dir, `logon-${keyType}.lua`), body, basic);
       const r = await runWrk(sup, {
         url: `${base}/myproxy/logon`,
         threads: 1,

@@ -1,4 +1,5 @@
 /** Runs wrk and reads its text report (wrk 4.x has no machine-readable output without a Lua script). */
+import { writeFileSync } from 'node:fs';
 import type { Supervisor } from './processes.js';
 
 export interface WrkResult {
@@ -92,4 +93,18 @@ export async function runWrk(sup: Supervisor, o: WrkOptions): Promise<WrkResult>
   const res = await sup.run('wrk', 'wrk', args, (o.durationSec + 15) * 1000);
   if (res.code !== 0) throw new Error(`wrk exited with ${res.code}: ${res.stderr || res.stdout}`);
   return parseWrk(res.stdout);
+}
+
+/**
+ * Writes a wrk Lua script that POSTs `body` as an HTTP form with an `Authorization` header (the
+ * token endpoint, the certificate service's logon), and returns its path.
+ */
+export function writeFormPostScript(path: string, body: string, authorization: string): string {
+  writeFileSync(
+    path,
+    `wrk.method = "POST"\nwrk.body = "${body}"\n` +
+      `wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n` +
+      `wrk.headers["Authorization"] = "${authorization}"\n`,
+  );
+  return path;
 }
