@@ -14,6 +14,7 @@ import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
 import { createAddressMatcher } from '../http/address-ranges.js';
 import type { CertificateIdentity } from '../policy/subject.js';
+import { toPEM } from './pem.js';
 import { createTrustAnchors, loadTrustAnchors, type TrustAnchors } from './trust-anchors.js';
 import { parseHeaderCertificate, validateClientChain } from './validate-chain.js';
 
@@ -82,7 +83,7 @@ export function createClientCertificateAuthenticator(
         issuerDN: v.issuerDN,
         proxy: v.proxies.length > 0,
         limited: v.limited,
-        chainPEM: v.chain.map(toPEM).join(''),
+        chainPEM: v.chain.map((der) => toPEM(der)).join(''),
         expiresAt: Math.floor(v.notAfter.getTime() / 1000),
       };
       return { identity, until: v.notAfter.getTime() };
@@ -167,11 +168,6 @@ function mergeAnchors(
 ): TrustAnchors | undefined {
   if (extra.length === 0) return configured;
   return createTrustAnchors([...(configured?.certificates.map((c) => c.der) ?? []), ...extra]);
-}
-
-function toPEM(der: Buffer): string {
-  const b64 = der.toString('base64').replace(/.{64}/g, '$&\n');
-  return `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`;
 }
 
 /**

@@ -49,3 +49,9 @@ export function parseHeaderCertificate(value: string): Buffer[] {
   }
   return parsePEMChain(text);
 }
+
+/** DER as one PEM block (RFC 7468: base64 in lines of 64 characters) with a final newline. */
+export function toPEM(der: Buffer, label = 'CERTIFICATE'): string {
+  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n');
+  return `-----BEGIN ${label}-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END ${label}-----\n`;
+}

@@ -23,6 +23,7 @@ import {
   KeyUsagesExtension,
   X509CertificateGenerator,
 } from '../../pki/peculiar-x509.js';
+import { toPEM } from '../../pki/pem.js';
 import { TokenConfigError } from './key-config-error.js';
 
 export type SigningAlgorithm = 'RS256' | 'ES256';
@@ -178,11 +179,6 @@ const GENERATION = {
   },
 } as const;
 
-function pem(tag: string, der: ArrayBuffer): string {
-  const body = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');
-  return `-----BEGIN ${tag}-----\n${body}${body.endsWith('\n') ? '' : '\n'}-----END ${tag}-----\n`;
-}
-
 /**
  * When no key is configured: the key pair in `dir` (created on the first start, the private key
  * with mode 0600, with a self-signed certificate valid ten years), reused on later starts.
@@ -223,7 +219,7 @@ export async function generateSigningKey(
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   // 'wx': never overwrite a key another process wrote meanwhile
-  await writeFile(keyFile, pem('PRIVATE KEY', pkcs8), { mode: 0o600, flag: 'wx' });
+  await writeFile(keyFile, toPEM(Buffer.from(pkcs8), 'PRIVATE KEY'), { mode: 0o600, flag: 'wx' });
   await writeFile(certFile, certificate.toString('pem'), { mode: 0o644, flag: 'wx' });
   return loadSigningKey({ keyFile, certFile });
 }

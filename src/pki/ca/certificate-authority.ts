@@ -47,6 +47,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TwitcherError } from '../../errors.js';
 import type { ParsedCSR } from '../csr.js';
 import * as x509 from '../peculiar-x509.js';
+import { toPEM } from '../pem.js';
 import {
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
@@ -71,6 +72,8 @@ import {
   sameName,
 } from './name.js';
 import { OID_KP_CLIENT_AUTH } from './oids.js';
+
+export { toPEM };
 
 export type CAKeyType = 'ec-p256' | 'rsa-3072';
 
@@ -142,11 +145,6 @@ export interface CertificateAuthority {
   issue(request: IssueRequest): Buffer;
   /** The CA certificate as `<hash>.0` (PEM) plus the Globus `<hash>.signing_policy`. */
   trustRootFiles(): TrustRootFile[];
-}
-
-export function toPEM(der: Buffer, label = 'CERTIFICATE'): string {
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n');
-  return `-----BEGIN ${label}-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END ${label}-----\n`;
 }
 
 function configError(description: string, cause?: unknown): TwitcherError {
