@@ -1,7 +1,7 @@
 /**
  * Address lists of the configuration (`127.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`), matched with
- * node:net's BlockList. An IPv4 client seen through a dual-stack socket (`::ffff:127.0.0.1`) matches
- * its IPv4 entry.
+ * node:net's BlockList, which also matches an IPv4 client seen through a dual-stack socket
+ * (`::ffff:127.0.0.1`) against its IPv4 entry.
  */
 import { BlockList, isIP } from 'node:net';
 
@@ -29,11 +29,8 @@ export function createAddressMatcher(entries: readonly string[]): (address: stri
     else list.addSubnet(address, Number(bits), type);
   }
   return (address) => {
-    if (address === undefined) return false;
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-    const plain = mapped ?? address;
-    const family = isIP(plain);
-    if (family === 0) return false;
-    return list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+    const family = address === undefined ? 0 : isIP(address);
+    // BlockList matches an IPv4-mapped IPv6 address against the IPv4 entries itself
+    return family !== 0 && list.check(address as string, family === 6 ? 'ipv6' : 'ipv4');
   };
 }
