@@ -28,6 +28,23 @@ export function renderNginxSnippet(name: string, values: Record<string, string>)
   return text;
 }
 
+/**
+ * What every private nginx needs to run without touching /var or /run: the user line (as root the
+ * workers would switch to `nobody`, who cannot read a 0700 temp dir) and, inside `http { }`, the
+ * temp paths under `prefix`.
+ */
+export function nginxUserLine(): string {
+  return process.getuid?.() === 0 ? `user ${userInfo().username};` : '';
+}
+
+export function nginxTempPaths(prefix: string): string {
+  return `client_body_temp_path ${prefix}/tmp/body;
+  proxy_temp_path ${prefix}/tmp/proxy;
+  fastcgi_temp_path ${prefix}/tmp/fastcgi;
+  uwsgi_temp_path ${prefix}/tmp/uwsgi;
+  scgi_temp_path ${prefix}/tmp/scgi;`;
+}
+
 export interface Nginx {
   prefix: string;
   stop(): Promise<void>;
@@ -40,10 +57,8 @@ export async function startNginx(
 ): Promise<Nginx> {
   const prefix = mkdtempSync(join(tmpdir(), 'twitcher-nginx-'));
   mkdirSync(join(prefix, 'tmp'));
-  // as root the workers would switch to `nobody`, who cannot read our 0700 temp dir
-  const user = process.getuid?.() === 0 ? `user ${userInfo().username};` : '';
   const conf = `${parts.top?.includes('stream {') && existsSync(NGINX_STREAM_MODULE) ? `load_module ${NGINX_STREAM_MODULE};` : ''}
-${user}
+${nginxUserLine()}
 worker_processes 1;
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log info;
@@ -51,11 +66,7 @@ events { worker_connections 256; }
 ${parts.top ?? ''}
 http {
   access_log ${prefix}/access.log;
-  client_body_temp_path ${prefix}/tmp/body;
-  proxy_temp_path ${prefix}/tmp/proxy;
-  fastcgi_temp_path ${prefix}/tmp/fastcgi;
-  uwsgi_temp_path ${prefix}/tmp/uwsgi;
-  scgi_temp_path ${prefix}/tmp/scgi;
+  ${nginxTempPaths(prefix)}
   ${parts.http ?? ''}
 }
 `;
