@@ -147,37 +147,34 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
       form: body !== undefined && isForm(input.contentType) ? body.toString('latin1') : undefined,
     };
     let subject: Subject = ANONYMOUS;
+    let decision: Decision;
+    let acl: ACLGrant | undefined;
     if (service.auth === 'acl') {
-      // Fine-grained authorization (src/authz/): every credential presented is checked first.
+      // Fine-grained authorization (src/authz/): every credential presented is checked first;
+      // a refusal is thrown, with its own challenge.
       subject = await credentials.presented(request, sources);
-      const acl = await decideACL(
+      acl = await decideACL(
         deps.accessControl,
         { service, request: ows, subject, clientAddress: request.ip },
         credentials.aclChallenge,
       );
-      if (subject.kind === 'token') {
-        assertTokenRestrictions(subject.token, { service: service.name, ows, clientAddress: request.ip });
-      }
-      request.log.debug(
-        { service: service.name, operation: ows.operation, principal: acl.principal.label },
-        'acl',
-      );
-      return { service, decision: { allow: true, rule: 'acl' }, subject, acl, ...(body && { body }) };
-    }
-    let decision = decide({ service, request: ows, subject, publicOperations });
-    // Credentials are looked at only when the decision needs one: public services and public
-    // operations cost no token validation, and a stale token does not break GetCapabilities.
-    if (!decision.allow && decision.status === 401 && service.auth === 'token') {
-      const token = await credentials.token(request, sources);
-      if (token) {
-        subject = { kind: 'token', token };
-        decision = decide({ service, request: ows, subject, publicOperations });
-      }
-    } else if (!decision.allow && decision.status === 401 && service.auth === 'cert') {
-      const certificate = credentials.certificate(request);
-      if (certificate) {
-        subject = { kind: 'certificate', certificate };
-        decision = decide({ service, request: ows, subject, publicOperations });
+      decision = { allow: true, rule: 'acl' };
+    } else {
+      decision = decide({ service, request: ows, subject, publicOperations });
+      // Credentials are looked at only when the decision needs one: public services and public
+      // operations cost no token validation, and a stale token does not break GetCapabilities.
+      if (!decision.allow && decision.status === 401 && service.auth === 'token') {
+        const token = await credentials.token(request, sources);
+        if (token) {
+          subject = { kind: 'token', token };
+          decision = decide({ service, request: ows, subject, publicOperations });
+        }
+      } else if (!decision.allow && decision.status === 401 && service.auth === 'cert') {
+        const certificate = credentials.certificate(request);
+        if (certificate) {
+          subject = { kind: 'certificate', certificate };
+          decision = decide({ service, request: ows, subject, publicOperations });
+        }
       }
     }
     // a narrowed token (macaroon caveats) must allow this very request: 403 naming the unmet caveat
@@ -185,10 +182,16 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
       assertTokenRestrictions(subject.token, { service: service.name, ows, clientAddress: request.ip });
     }
     request.log.debug(
-      { service: service.name, operation: ows.operation, kind: ows.kind, decision },
+      {
+        service: service.name,
+        operation: ows.operation,
+        kind: ows.kind,
+        decision,
+        principal: acl?.principal.label,
+      },
       'decision',
     );
-    return { service, decision, subject, ...(body && { body }) };
+    return { service, decision, subject, ...(acl && { acl }), ...(body && { body }) };
   }
 
   function deny(decision: Extract<Decision, { allow: false }>): TwitcherError {
