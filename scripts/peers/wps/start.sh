@@ -22,6 +22,8 @@
 #   WPS_LOG_LEVEL           PyWPS log level                              (default INFO)
 #   WPS_START_TIMEOUT       seconds to wait for GetCapabilities          (default 30)
 #   WPS_PYTHON              interpreter with Debian's dist-packages      (default /usr/bin/python3)
+#   WPS_CANARY_LOG          when set, a file: the process 'canary' is served too, and each of
+#                           its executions appends a JSON line there (app/processes.py)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 PEER_NAME=wps

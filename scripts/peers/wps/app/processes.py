@@ -8,8 +8,13 @@
                asReference to get it as a stored file under /outputs/
   wordcounter  ComplexInput 'text' passed by reference (the SERVER fetches the URL) ->
                LiteralOutput 'count' (words) and ComplexOutput 'output' (JSON statistics)
+  canary       only when WPS_CANARY_LOG names a file: LiteralInput 'tag' (optional) ->
+               LiteralOutput 'output' = "canary <tag>"; every execution first appends one JSON
+               line {"tag", "header", "pid"} to that file, so a test can tell whether (and which
+               of its requests) made the server execute a protected operation
 """
 import json
+import os
 import time
 
 from pywps import ComplexInput, ComplexOutput, Format, LiteralInput, LiteralOutput, Process
@@ -134,5 +139,51 @@ class WordCounter(Process):
         return response
 
 
+class Canary(Process):
+    """Records every execution of itself: the oracle of the proxy's canary fuzz tests.
+
+    A line is written before anything else can fail, with the literal input 'tag' (which the test
+    puts in the body or the query) and the X-Canary-Tag request header (which survives whatever
+    the body's encoding did to the tag). One os.write() on an O_APPEND descriptor: concurrent
+    executions (threads, or async job processes) never interleave their lines.
+    """
+
+    HEADER = 'X-Canary-Tag'
+
+    def __init__(self, log_path):
+        self.log_path = log_path
+        super().__init__(
+            self._handler,
+            identifier='canary',
+            title='Canary',
+            abstract='Does nothing but record that it ran. Must never run without authorization.',
+            version='1.0',
+            inputs=[LiteralInput('tag', 'Tag', data_type='string', min_occurs=0)],
+            outputs=[LiteralOutput('output', 'Result', data_type='string')],
+            store_supported=True,
+            status_supported=True,
+        )
+
+    def _handler(self, request, response):
+        tag = str(request.inputs['tag'][0].data) if 'tag' in request.inputs else ''
+        http_request = getattr(request, 'http_request', None)
+        header = ''
+        if http_request is not None and getattr(http_request, 'headers', None) is not None:
+            header = http_request.headers.get(self.HEADER, '')
+        line = json.dumps({'tag': tag, 'header': header, 'pid': os.getpid()}) + '\n'
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line.encode('utf-8'))
+        finally:
+            os.close(fd)
+        response.outputs['output'].data = 'canary ' + tag
+        return response
+
+
 def all_processes():
-    return [Hello(), Sleep(), Echo(), WordCounter()]
+    processes = [Hello(), Sleep(), Echo(), WordCounter()]
+    # Only on request: the default process list (which other tests compare) stays as it was.
+    canary_log = os.environ.get('WPS_CANARY_LOG')
+    if canary_log:
+        processes.append(Canary(canary_log))
+    return processes
