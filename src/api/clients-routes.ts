@@ -1,14 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TwitcherError } from '../errors.js';
-import {
-  clientNotFound,
-  createClient,
-  parseScopes,
-  parseTokenData,
-  toClientJSON,
-  updateClient,
-} from '../oauth/clients.js';
+import { clientNotFound, createClient, parseScopes, toClientJSON, updateClient } from '../oauth/clients.js';
 import { introspection } from '../oauth/oauth-routes.js';
+import { parseTokenData } from '../oauth/token-data.js';
 import { grantScopes } from '../oauth/token-endpoint.js';
 import type { TokenService } from '../oauth/token-service-types.js';
 import type { ClientRecord, ClientRepository } from '../store/types.js';

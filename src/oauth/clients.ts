@@ -1,6 +1,7 @@
 import { type FieldError, TwitcherError } from '../errors.js';
 import type { ClientRecord, ClientRepository } from '../store/types.js';
 import { generateClientId, generateClientSecret, hashSecret } from './client-secret.js';
+import { parseTokenData } from './token-data.js';
 
 /**
  * The scopes Twitcher knows: `compute` opens the protected operations of `auth: token` services,
@@ -8,10 +9,6 @@ import { generateClientId, generateClientSecret, hashSecret } from './client-sec
  */
 export const KNOWN_SCOPES = ['compute', 'register'] as const;
 export const DEFAULT_CLIENT_SCOPES = ['compute'];
-
-const DATA_KEY = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
-const MAX_DATA_ENTRIES = 32;
-const MAX_DATA_VALUE = 1024;
 
 export interface ClientInput {
   name?: unknown;
@@ -39,33 +36,6 @@ export function toClientJSON(c: ClientRecord): ClientJSON {
     data: c.data,
     created_at: new Date(c.createdAt).toISOString(),
   };
-}
-
-/** Checks token data: header-safe keys, single-line values, bounded. Adds problems to `errors`. */
-export function parseTokenData(value: unknown, field: string, errors: FieldError[]): Record<string, string> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    errors.push({ field, message: 'must be an object of strings' });
-    return {};
-  }
-  const entries = Object.entries(value);
-  if (entries.length > MAX_DATA_ENTRIES)
-    errors.push({ field, message: `must have at most ${MAX_DATA_ENTRIES} entries` });
-  const out: Record<string, string> = {};
-  for (const [k, v] of entries) {
-    if (!DATA_KEY.test(k)) {
-      errors.push({
-        field: `${field}.${k}`,
-        message: 'keys are letters, digits and - (they become header names)',
-      });
-    } else if (typeof v !== 'string' || v.length > MAX_DATA_VALUE || /[\r\n\0]/.test(v)) {
-      errors.push({
-        field: `${field}.${k}`,
-        message: `must be a single-line string of at most ${MAX_DATA_VALUE} characters`,
-      });
-    } else out[k] = v;
-  }
-  return out;
 }
 
 export function parseScopes(value: unknown, field: string, errors: FieldError[]): string[] | undefined {

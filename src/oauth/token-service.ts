@@ -1,93 +1,63 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/config.js';
+import { TwitcherError } from '../errors.js';
 import type { Store } from '../store/types.js';
+import { createLiveClients } from './live-clients.js';
+import { mergeTokenData, tokenDataProblems } from './token-data.js';
+import { createTokenKinds } from './token-kinds.js';
 import type { TokenService } from './token-service-types.js';
-import { createRandomTokenIssuer, createRandomTokenVerifier } from './tokens/random.js';
-import type { AccessTokenInfo, RevocationList, TokenIssuer, TokenVerifier } from './tokens/types.js';
+import type { AccessTokenInfo } from './tokens/types.js';
+import { createTokenVerifierChain } from './tokens/verifier-chain.js';
 
 const CACHE_MAX = 10_000;
 const CACHE_SECONDS = 60;
 
-import { createTokenVerifierChain } from './tokens/verifier-chain.js';
-
 /**
  * Issuing and validation of access tokens, from the configuration: Twitcher issues one kind
- * (`token.type`) and accepts every kind it can check — random tokens always, signed tokens when a
- * key is configured or generated, custom tokens when a secret is set, macaroons when a root key is
- * configured or generated, and the tokens of the trusted OpenID providers. Revocation is by token
- * id, checked on every validation, so it holds at once.
+ * (`token.type`) and accepts every kind whose key it has (token-kinds.ts). A token is valid while
+ * its kind's key is there, it has not expired, its id is not revoked and its client exists and was
+ * created before the token was issued (live-clients.ts); the data it carries can travel in headers.
  */
 export async function createTokenService(config: Config, store: Store): Promise<TokenService> {
   const t = config.token;
-  const revocations: RevocationList = { isRevoked: (jti) => store.tokens.isRevoked(jti) };
-  const verifiers: TokenVerifier[] = [createRandomTokenVerifier(store.tokens, revocations)];
-  let issuer: TokenIssuer | undefined;
-  let jwks: { keys: object[] } | undefined;
+  const { issuer, verifiers, jwks } = await createTokenKinds(config, store);
+  const verifyKind = createTokenVerifierChain(verifiers);
+  const liveClients = createLiveClients(store.clients, store.changes);
 
-  if (t.type === 'random') issuer = createRandomTokenIssuer(store.tokens);
-
-  // The JWT kinds (jose, @peculiar/x509) are loaded only when configured: the default, random
-  // tokens, keeps the process small.
-  if (t.type === 'signed' || t.signingKeyFile !== undefined) {
-    const { generateSigningKey, loadSigningKey, loadVerificationKey, publicJWKS } = await import(
-      './tokens/signing-key.js'
-    );
-    const { createSignedTokenIssuer, createSignedTokenVerifier } = await import('./tokens/signed.js');
-    const key =
-      t.signingKeyFile !== undefined && t.signingCertFile !== undefined
-        ? await loadSigningKey({ keyFile: t.signingKeyFile, certFile: t.signingCertFile })
-        : await generateSigningKey(t.keyDir);
-    const previous = await Promise.all(t.previousCertFiles.map((f) => loadVerificationKey(f)));
-    const keys = [key, ...previous];
-    verifiers.push(createSignedTokenVerifier({ keys, issuer: t.issuer, audience: t.audience, revocations }));
-    if (t.type === 'signed')
-      issuer = createSignedTokenIssuer({ key, issuer: t.issuer, audience: t.audience });
-    jwks = publicJWKS(keys);
-  }
-
-  if (t.secret !== undefined) {
-    const { createCustomTokenIssuer, createCustomTokenVerifier } = await import('./tokens/custom.js');
-    const options = { secret: t.secret, issuer: t.issuer, audience: t.audience };
-    verifiers.push(createCustomTokenVerifier({ ...options, revocations }));
-    if (t.type === 'custom') issuer = createCustomTokenIssuer(options);
-  }
-
-  // Macaroons: accepted as soon as a root key is configured, issued when token.type says so (a key
-  // is then generated under token.keyDir when none is configured).
-  if (t.type === 'macaroon' || t.macaroonKeys.length > 0) {
-    const { createMacaroonKeyRing, generateMacaroonKey } = await import('./tokens/macaroon-keys.js');
-    const { createMacaroonTokenIssuer, createMacaroonTokenVerifier } = await import('./tokens/macaroon.js');
-    const keys = createMacaroonKeyRing(
-      t.macaroonKeys.length > 0 ? t.macaroonKeys : [await generateMacaroonKey(t.keyDir)],
-    );
-    const options = { keys, location: t.issuer };
-    verifiers.push(createMacaroonTokenVerifier({ ...options, revocations }));
-    if (t.type === 'macaroon') issuer = createMacaroonTokenIssuer(options);
-  }
-
-  if (t.trustedIssuers.length > 0) {
-    const { createExternalTokenVerifier } = await import('./tokens/external.js');
-    verifiers.push(createExternalTokenVerifier({ issuers: t.trustedIssuers, revocations }));
-  }
-
-  const verifyUncached = createTokenVerifierChain(verifiers);
+  const verifyUncached = async (token: string): Promise<AccessTokenInfo> => {
+    const info = await verifyKind(token);
+    await liveClients.assertClientLive(info);
+    // Checked at registration and issue; a token issued before that check, or minted elsewhere with
+    // the custom secret, is refused rather than failing at the proxy.
+    if (tokenDataProblems(info.data, 'data').length > 0) {
+      throw new TwitcherError('invalid_token', {
+        description: 'The access token carries data that cannot be passed on in headers.',
+        detail: `${info.kind} token ${info.jti}`,
+      });
+    }
+    return info;
+  };
 
   // Validated tokens are remembered (by their SHA-256) until they expire, for at most a minute, and
   // all are forgotten on any token or client change of any instance (revocation, client deletion):
   // a revoked token is refused on the next request. This spares a store lookup or a signature check
-  // per request.
+  // per request. A validation that a change overtook is not remembered.
   const cache = new Map<string, { info: AccessTokenInfo; until: number }>();
+  let generation = 0;
   const unsubscribe = store.changes.subscribe((event) => {
-    if (event.aggregate === 'tokens' || event.aggregate === 'clients' || event.aggregate === 'all')
+    if (event.aggregate === 'tokens' || event.aggregate === 'clients' || event.aggregate === 'all') {
+      generation++;
       cache.clear();
+    }
   });
   const verify = async (token: string): Promise<AccessTokenInfo> => {
     const key = createHash('sha256').update(token).digest('base64url');
-    const now = Date.now() / 1000;
     const hit = cache.get(key);
-    if (hit && hit.until > now) return hit.info;
+    if (hit && hit.until > Date.now() / 1000) return hit.info;
+    const before = generation;
     const info = await verifyUncached(token);
-    if (info.expiresAt > now) {
+    const now = Date.now() / 1000;
+    if (info.expiresAt > now && generation === before) {
       if (cache.size >= CACHE_MAX) cache.clear();
       cache.set(key, { info, until: Math.min(info.expiresAt, now + CACHE_SECONDS) });
     }
@@ -98,12 +68,19 @@ export async function createTokenService(config: Config, store: Store): Promise<
     issuing: issuer?.kind,
     async issue(client, scopes, extraData = {}) {
       if (!issuer) throw new TypeError('this Twitcher issues no tokens');
-      const issued = await issuer.issue({
-        clientId: client.clientId,
-        scopes,
-        lifetime: t.lifetime,
-        data: { ...client.data, ...extraData },
-      });
+      const data = mergeTokenData(client.data, extraData);
+      // Registration and update check the client's data; this catches data stored before that check
+      // and a merge too large as a whole.
+      const problems = tokenDataProblems(data, 'data');
+      if (problems.length > 0) {
+        throw new TwitcherError('validation_failed', {
+          description: `The token data of client ${client.clientId} cannot travel in headers: ${problems
+            .map((p) => `${p.field} ${p.message}`)
+            .join('; ')}.`,
+          fields: problems,
+        });
+      }
+      const issued = await issuer.issue({ clientId: client.clientId, scopes, lifetime: t.lifetime, data });
       return { accessToken: issued.accessToken, expiresIn: issued.expiresIn, scopes, jti: issued.jti };
     },
     verify,
@@ -116,6 +93,7 @@ export async function createTokenService(config: Config, store: Store): Promise<
     jwks: () => jwks,
     async close() {
       unsubscribe();
+      liveClients.close();
       cache.clear();
     },
   };

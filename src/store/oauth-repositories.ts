@@ -67,6 +67,9 @@ export function createClientRepository(db: Kysely<Database>, hooks: DialectHooks
         }
         throw err;
       }
+      // Caches remember absent clients too (oauth/live-clients.ts): a client created again under the
+      // same id must be seen.
+      await hooks.notify({ aggregate: 'clients', key: client.clientId });
       return client;
     },
     async get(clientId) {

@@ -92,7 +92,9 @@ export interface ClientRecord {
   owner?: string | undefined;
 }
 
+/** Every write (create, update, delete) is announced on the change feed as `{aggregate: 'clients', key}`. */
 export interface ClientRepository {
+  /** Throws `TwitcherError('duplicate_name')` when the id is taken. */
   create(client: ClientRecord): Promise<ClientRecord>;
   get(clientId: string): Promise<ClientRecord | undefined>;
   list(): Promise<ClientRecord[]>;
@@ -104,7 +106,10 @@ export interface ClientRepository {
       owner?: string | null;
     },
   ): Promise<ClientRecord | undefined>;
-  /** Deletes the client and its random tokens; false when unknown. */
+  /**
+   * Deletes the client and its random tokens; false when unknown. Its other tokens (JWTs, macaroons)
+   * are refused by the token service once the deletion is announced.
+   */
   delete(clientId: string): Promise<boolean>;
 }
 

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GENERATED_MACAROON_KEY_FILE } from './generated-key-files.js';
 import { TokenConfigError } from './key-config-error.js';
 
 /** A root key as configured: `secret` is used as its UTF-8 bytes. */
@@ -26,7 +27,7 @@ export interface MacaroonKeyRing {
 export const MACAROON_KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** As for HS256 secrets (RFC 7518 §3.2): at least 256 bits. */
 export const MIN_MACAROON_SECRET_LENGTH = 32;
-export const GENERATED_MACAROON_KEY_FILE = 'macaroon-root-key.json';
+export { GENERATED_MACAROON_KEY_FILE };
 
 /** Why `value` is not a valid `token.macaroonKeys`, or undefined. */
 export function macaroonKeysProblem(value: unknown): string | undefined {
@@ -82,6 +83,14 @@ export async function generateMacaroonKey(dir: string): Promise<MacaroonRootKey>
   const stored = await readKeyFile(file);
   if (!stored) throw new TokenConfigError(`${file} vanished`);
   return stored;
+}
+
+/**
+ * The root key generated earlier in `dir`, or undefined when there is none (nothing is generated):
+ * after a switch of `token.type`, the macaroons minted before stay valid while it is there.
+ */
+export function readGeneratedMacaroonKey(dir: string): Promise<MacaroonRootKey | undefined> {
+  return readKeyFile(join(dir, GENERATED_MACAROON_KEY_FILE));
 }
 
 async function readKeyFile(file: string): Promise<MacaroonRootKey | undefined> {

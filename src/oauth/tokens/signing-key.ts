@@ -24,6 +24,7 @@ import {
   X509CertificateGenerator,
 } from '../../pki/peculiar-x509.js';
 import { toPEM } from '../../pki/pem.js';
+import { GENERATED_CERT_FILE, GENERATED_KEY_FILE } from './generated-key-files.js';
 import { TokenConfigError } from './key-config-error.js';
 
 export type SigningAlgorithm = 'RS256' | 'ES256';
@@ -151,8 +152,7 @@ export function publicJWKS(keys: readonly VerificationKey[]): { keys: JWK[] } {
   return { keys: out };
 }
 
-export const GENERATED_KEY_FILE = 'token-signing-key.pem';
-export const GENERATED_CERT_FILE = 'token-signing-cert.pem';
+export { GENERATED_CERT_FILE, GENERATED_KEY_FILE };
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -180,13 +180,10 @@ const GENERATION = {
 } as const;
 
 /**
- * When no key is configured: the key pair in `dir` (created on the first start, the private key
- * with mode 0600, with a self-signed certificate valid ten years), reused on later starts.
+ * The key pair generated earlier in `dir`, or undefined when there is none (nothing is generated):
+ * after a switch of `token.type`, the signed tokens issued before stay valid while it is there.
  */
-export async function generateSigningKey(
-  dir: string,
-  options: { algorithm?: SigningAlgorithm } = {},
-): Promise<SigningKey> {
+export async function readGeneratedSigningKey(dir: string): Promise<SigningKey | undefined> {
   const keyFile = join(dir, GENERATED_KEY_FILE);
   const certFile = join(dir, GENERATED_CERT_FILE);
   const [hasKey, hasCert] = await Promise.all([exists(keyFile), exists(certFile)]);
@@ -196,6 +193,21 @@ export async function generateSigningKey(
       `${dir} holds only ${hasKey ? GENERATED_KEY_FILE : GENERATED_CERT_FILE}: restore the other file or remove it to generate a new key`,
     );
   }
+  return undefined;
+}
+
+/**
+ * When no key is configured: the key pair in `dir` (created on the first start, the private key
+ * with mode 0600, with a self-signed certificate valid ten years), reused on later starts.
+ */
+export async function generateSigningKey(
+  dir: string,
+  options: { algorithm?: SigningAlgorithm } = {},
+): Promise<SigningKey> {
+  const existing = await readGeneratedSigningKey(dir);
+  if (existing) return existing;
+  const keyFile = join(dir, GENERATED_KEY_FILE);
+  const certFile = join(dir, GENERATED_CERT_FILE);
   const { keyAlgorithm, signingAlgorithm } = GENERATION[options.algorithm ?? 'RS256'];
   const keys = await webcrypto.subtle.generateKey(keyAlgorithm, true, ['sign', 'verify']);
   const now = Date.now();
