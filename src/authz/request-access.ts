@@ -17,9 +17,13 @@
  *   OPTIONS, `write` for the other methods, on the path.
  *
  * Paths are compared segment by segment after percent-decoding, never as string prefixes, so
- * `/data-secret` is not under `/data` and `/d%61ta` is `/data`.
+ * `/data-secret` is not under `/data` and `/d%61ta` is `/data`. The segments are those of
+ * `normalizePath` (src/proxy/normalize-path.ts): a path an upstream would resolve otherwise (`..;`,
+ * `%2e%2e`, `%2F`, `//`, `%25`...) is refused, never judged.
  */
+import { TwitcherError } from '../errors.js';
 import type { OWSRequest } from '../ows/types.js';
+import { normalizePath } from '../proxy/normalize-path.js';
 import type { ServiceType } from '../registry/service.js';
 import type { ResourceKind } from './model.js';
 
@@ -126,40 +130,35 @@ function owsAccess(request: OWSRequest): AccessNeed {
   };
 }
 
-/** Decoded, non-empty path segments; undefined when a segment does not decode. */
-export function pathSegments(path: string): string[] | undefined {
-  const out: string[] = [];
-  for (const raw of path.split('/')) {
-    if (raw === '') continue;
-    try {
-      out.push(decodeURIComponent(raw));
-    } catch {
-      return undefined;
-    }
+/**
+ * The segments a path is judged by: `normalizePath`'s decoded segments (the form the upstream
+ * resolves), or the reason it was refused. The proxy refused those paths already (400); this keeps
+ * the resolution fail closed when called with another path.
+ */
+export function pathSegments(path: string): { segments: string[] } | { reason: string } {
+  try {
+    return { segments: normalizePath(path).segments };
+  } catch (err) {
+    if (err instanceof TwitcherError) return { reason: err.description };
+    throw err;
   }
-  return out;
 }
 
 function pathAccess(request: OWSRequest): AccessNeed {
   const permission = READ_METHODS.has(request.method) ? 'read' : 'write';
   const what = `${request.method} ${request.path || '/'}`;
-  const segments = pathSegments(request.path);
-  if (segments === undefined) {
-    return { refused: true, permission, targets: [], what, reason: 'the path does not decode' };
-  }
-  return {
-    permission,
-    targets: [segments.length === 0 ? { kind: 'service' } : { kind: 'path', segments }],
-    what,
-  };
+  const judged = pathSegments(request.path);
+  if ('reason' in judged) return { refused: true, permission, targets: [], what, reason: judged.reason };
+  return { permission, targets: [target(judged.segments)], what };
 }
 
 function threddsAccess(request: OWSRequest): AccessNeed {
   const what = `${request.method} ${request.path || '/'}`;
-  const all = pathSegments(request.path);
-  if (all === undefined) {
-    return { refused: true, permission: 'read', targets: [], what, reason: 'the path does not decode' };
+  const judged = pathSegments(request.path);
+  if ('reason' in judged) {
+    return { refused: true, permission: 'read', targets: [], what, reason: judged.reason };
   }
+  const all = judged.segments;
   if (!READ_METHODS.has(request.method)) {
     // THREDDS takes no writes through a proxy: a write needs `write` on the service.
     return { permission: 'write', targets: [{ kind: 'service' }], what };

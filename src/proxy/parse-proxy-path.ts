@@ -1,17 +1,23 @@
-import { TwitcherError } from '../errors.js';
+import { normalizePath } from './normalize-path.js';
 
 export interface ProxyPath {
   name: string;
   /** '' or the extra path, starting with '/', still percent-encoded as the client sent it. */
   extra: string;
+  /**
+   * The decoded segments of `extra` (no trailing empty one), as `normalizePath` judged them: what an
+   * upstream resolves `extra` to.
+   */
+  segments: string[];
   /** Raw query string without '?'. */
   query: string;
 }
 
 /**
  * Splits `{prefix}/{name}{/extra}?{query}` from the RAW request URL (not the router's decoded
- * params), so the upstream sees the client's exact encoding. Dot segments are refused: `..` (or
- * `%2e%2e`) must never climb out of the registered upstream path.
+ * params), so the upstream sees the client's exact encoding. `extra` goes through `normalizePath`:
+ * a path that some upstream would resolve to another one (dot segments, `;` parameters, encoded
+ * slashes, double encoding, ...) is refused with a 400 before anything is looked up.
  */
 export function parseProxyPath(rawURL: string, prefix: string): ProxyPath {
   const q = rawURL.indexOf('?');
@@ -21,25 +27,12 @@ export function parseProxyPath(rawURL: string, prefix: string): ProxyPath {
   const slash = rest.indexOf('/');
   const name = slash < 0 ? rest : rest.slice(0, slash);
   const extra = slash < 0 ? '' : rest.slice(slash);
-  for (const segment of extra.split('/')) {
-    let decoded = segment;
-    try {
-      decoded = decodeURIComponent(segment);
-    } catch {
-      throw new TwitcherError('invalid_request', { description: 'The request path has a malformed escape.' });
-    }
-    if (decoded === '.' || decoded === '..' || decoded.includes('/') || decoded.includes('\\')) {
-      throw new TwitcherError('invalid_request', {
-        description: 'The request path must not contain dot segments or encoded slashes.',
-        locator: 'path',
-      });
-    }
-  }
+  const { segments } = normalizePath(extra);
   let decodedName = name;
   try {
     decodedName = decodeURIComponent(name);
   } catch {
     // an undecodable name is unknown anyway
   }
-  return { name: decodedName, extra, query };
+  return { name: decodedName, extra, segments, query };
 }

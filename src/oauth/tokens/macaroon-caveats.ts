@@ -17,7 +17,9 @@
  * closed. `client` and `scope` say what the token is (read by the verifier); `time` and the rest
  * restrict the requests it may make, checked per request by `checkRestrictions`, a pure function.
  */
+import { TwitcherError } from '../../errors.js';
 import { addressRangeProblem, createAddressMatcher } from '../../http/address-ranges.js';
+import { normalizePath } from '../../proxy/normalize-path.js';
 
 /**
  * A caveat bound to the request (or the clock), parsed: `text` is the caveat as shown in errors;
@@ -115,25 +117,32 @@ function parseTime(value: string): number {
   throw new CaveatError('time: not an RFC 3339 date-time with a time zone');
 }
 
-/** Percent-decoded segments of an absolute path; refuses dot segments and encoded slashes. */
+/**
+ * Percent-decoded segments of a request path as `normalizePath` judges them (the form the upstream
+ * resolves; a trailing `/` adds no segment); undefined when it refuses the path.
+ */
 export function pathSegments(path: string): string[] | undefined {
-  if (path === '' || path === '/') return [];
-  if (!path.startsWith('/')) return undefined;
-  const segments: string[] = [];
-  for (const raw of path.slice(1).split('/')) {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return undefined;
-    }
-    if (segment === '.' || segment === '..' || segment.includes('/') || segment.includes('\\'))
-      return undefined;
-    segments.push(segment);
+  try {
+    return normalizePath(path).segments;
+  } catch (err) {
+    if (err instanceof TwitcherError) return undefined;
+    throw err;
   }
-  // a trailing slash (`/outputs/`) names the same prefix as `/outputs`
-  if (segments.at(-1) === '') segments.pop();
-  return segments;
+}
+
+/**
+ * The segments of a `path prefix` caveat's value: written by a person, so a space or a non-ASCII
+ * character may stand raw (`/outputs/job 1`, `/données`); everything else as in a request path.
+ */
+function prefixSegments(value: string): string[] | undefined {
+  let encoded: string;
+  try {
+    encoded = value.replace(/[^\x21-\x7e]+/gu, (text) => encodeURIComponent(text));
+  } catch {
+    return undefined; // a lone surrogate
+  }
+  if (encoded === '' || !encoded.startsWith('/')) return undefined;
+  return pathSegments(encoded);
 }
 
 /**
@@ -201,9 +210,11 @@ export function parseCaveats(predicates: readonly string[]): ParsedCaveats {
         }
         case 'path prefix': {
           expect('=');
-          const segments = pathSegments(value);
+          const segments = prefixSegments(value);
           if (segments === undefined)
-            throw new CaveatError('path prefix: not an absolute path without dot segments');
+            throw new CaveatError(
+              'path prefix: not an absolute path Twitcher would forward (dot segments, ";", encoded "/"...)',
+            );
           out.restrictions.push({ kind: 'path prefix', text, segments });
           break;
         }
@@ -248,8 +259,11 @@ function satisfied(r: TokenRestriction, ctx: RestrictionContext): boolean {
     case 'method':
       return r.values.includes(ctx.method.toUpperCase());
     case 'path prefix': {
+      // whole segments: `/pub` is not a prefix of `/public`
       const path = pathSegments(ctx.path);
-      return path !== undefined && r.segments.every((s, i) => path[i] === s);
+      return (
+        path !== undefined && path.length >= r.segments.length && r.segments.every((s, i) => path[i] === s)
+      );
     }
     case 'client address':
       return createAddressMatcher(r.ranges)(ctx.clientAddress);
