@@ -2,6 +2,13 @@
  * KVP reading (OGC 06-121r3 §11.5.2): the known pairs of a query string or a form body, and their
  * single values, with the refusal of a key sent twice with different values (the proxy and the
  * upstream must not read different values); the `service` and `version` parameters.
+ *
+ * A key is read once: one percent-decoding, '+' as a space, ASCII lower case. Upstreams read keys
+ * other ways: Java servers (GeoServer's case-insensitive KVP map, equalsIgnoreCase) change case with
+ * Unicode rules (ſ is S, ı is I, the Kelvin sign is k), Python's lower() folds the Kelvin sign,
+ * MapServer compares C strings (a key stops at NUL), and a filter or a proxy in between may decode
+ * twice, trim or NFKC-normalise. A key that is not reserved as read here but is under any of those
+ * readings would be ignored by Twitcher and obeyed by the upstream, so it is refused.
  */
 import { TwitcherError } from '../errors.js';
 import { isOWSService } from './operations.js';
@@ -40,15 +47,99 @@ function plusToSpace(raw: string): string {
   return raw.includes('+') ? raw.replaceAll('+', ' ') : raw;
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** ASCII-only lower case: every upstream folds A-Z, not all fold the rest (see refuseLookalikeKey). */
+function asciiLower(s: string): string {
+  return NON_ASCII.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s.toLowerCase();
+}
+
 /** A key as the upstream would read it; a malformed escape leaves it as sent (Python's unquote). */
 function decodeKey(raw: string): string {
   const s = plusToSpace(raw);
-  if (!s.includes('%')) return s.toLowerCase();
+  if (!s.includes('%')) return asciiLower(s);
   try {
-    return decodeURIComponent(s).toLowerCase();
+    return asciiLower(decodeURIComponent(s));
   } catch {
-    return s.toLowerCase();
+    return asciiLower(s);
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Keys that read as reserved ones elsewhere
+
+/**
+ * Printable ASCII but '%' and '+': such a key reads the same everywhere up to ASCII case (nothing to
+ * decode, trim, normalise or fold), so the lookalike check is skipped (the hot path).
+ */
+const PLAIN_KEY = /^[\x21-\x24\x26-\x2a\x2c-\x7e]*$/;
+/** Runs of well-formed escapes, decoded as UTF-8 (bad bytes: U+FFFD); others stay as sent. */
+const ESCAPE_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+const CONTROL = /\p{Cc}/u;
+const INVISIBLE = /[\p{Cc}\p{Default_Ignorable_Code_Point}]/gu;
+/** Past this many decodings a key still changing is refused: no client encodes a name so deep. */
+const MAX_DECODINGS = 16;
+
+function decodeLenient(s: string): string {
+  return s.replace(ESCAPE_RUN, (run) => Buffer.from(run.replaceAll('%', ''), 'hex').toString('utf8'));
+}
+
+/**
+ * Case folding as the loosest upstream does it: lower/upper/lower round trips map ſ, ı, the Kelvin
+ * sign and ligatures such as ﬅ to ASCII (Java's equalsIgnoreCase and toUpperCase, Python's casefold),
+ * and İ, which lower-cases to i + U+0307 in full mapping, to i (Java's Character.toLowerCase).
+ */
+function foldCase(s: string): string {
+  return s.toLowerCase().toUpperCase().toLowerCase().replaceAll('i\u0307', 'i');
+}
+
+/** The reserved key `s` reads as without controls and invisible characters and trimmed, or cut at NUL. */
+function reservedReading(s: string): string | undefined {
+  const stripped = s.replace(INVISIBLE, '').trim();
+  if (KVP_KEYS.has(stripped)) return stripped;
+  const nul = s.indexOf('\0');
+  if (nul < 0) return undefined;
+  const cString = s.slice(0, nul).replace(INVISIBLE, '').trim();
+  return KVP_KEYS.has(cString) ? cString : undefined;
+}
+
+/**
+ * Refuses a key (not reserved as read by `decodeKey`) that an upstream can read as a reserved one:
+ * decoded again until stable ('+' as a space each time), NFKC-normalised (fullwidth letters), case
+ * folded, with white space trimmed (Unicode spaces included), controls and default-ignorable
+ * characters (zero-width space, soft hyphen) dropped, or cut at NUL. The locator is that reserved key.
+ *
+ * A key with a control character inside it (white space at its ends aside) is refused whatever it
+ * reads as: NUL ends the name in a C upstream, sanitisers drop controls (so what the name becomes
+ * depends on who reads it), and no OWS or vendor parameter name has one. A key made of white space
+ * only (a trailing newline after a last '&' in a form body) names nothing anywhere and is let be.
+ */
+function refuseLookalikeKey(raw: string): void {
+  let s = raw;
+  let control = false;
+  for (let round = 0; round < MAX_DECODINGS; round++) {
+    const next = foldCase(decodeLenient(plusToSpace(s)).normalize('NFKC'));
+    const reserved = reservedReading(next);
+    if (reserved !== undefined) {
+      throw new TwitcherError('invalid_parameter', {
+        description: `A parameter name that servers may read as ${reserved} is refused: send ${reserved}`,
+        locator: reserved,
+      });
+    }
+    control ||= CONTROL.test(next.trim());
+    if (next === s) {
+      if (control) {
+        throw new TwitcherError('invalid_parameter', {
+          description: 'A parameter name contains a control character',
+        });
+      }
+      return;
+    }
+    s = next;
+  }
+  throw new TwitcherError('invalid_parameter', {
+    description: 'A parameter name is percent-encoded too many times',
+  });
 }
 
 export function decodeValue(raw: string, key: string): string {
@@ -64,7 +155,10 @@ export function decodeValue(raw: string, key: string): string {
   }
 }
 
-/** Adds the known pairs of an `a=b&c=d` string to `kvp`, in one linear pass. */
+/**
+ * Adds the known pairs of an `a=b&c=d` string to `kvp`, in one linear pass. A key that an upstream may
+ * read as a reserved one when Twitcher does not is refused (`refuseLookalikeKey`).
+ */
 export function readKvp(source: string, kvp: Kvp): void {
   const length = source.length;
   let start = 0;
@@ -75,12 +169,16 @@ export function readKvp(source: string, kvp: Kvp): void {
     if (end > start) {
       if (eq !== -1 && eq < start) eq = source.indexOf('=', start);
       const hasValue = eq !== -1 && eq < end;
-      const key = decodeKey(source.slice(start, hasValue ? eq : end));
+      const rawKey = source.slice(start, hasValue ? eq : end);
+      const plain = PLAIN_KEY.test(rawKey);
+      const key = plain ? rawKey.toLowerCase() : decodeKey(rawKey);
       if (KVP_KEYS.has(key)) {
         const raw = hasValue ? source.slice(eq + 1, end) : '';
         const values = kvp.get(key);
         if (values) values.push(raw);
         else kvp.set(key, [raw]);
+      } else if (!plain) {
+        refuseLookalikeKey(rawKey);
       }
     }
     start = end + 1;
@@ -88,25 +186,34 @@ export function readKvp(source: string, kvp: Kvp): void {
 }
 
 /**
- * The trimmed value of `key`, '' when sent empty, undefined when absent. Different values for the same
- * key (in any key case, in the query and the form body) are refused.
+ * The trimmed value of `key`, '' when sent empty, undefined when absent.
+ *
+ * A key given more than once (in any key case or encoding, in the query and the form body) must carry
+ * the same decoded value each time, untrimmed; `service` and `request` values may differ in ASCII case
+ * only. Upstreams pick different occurrences: PyWPS the first value of the last key spelling, MapServer
+ * the last pair, GeoServer the last key spelling (and it refuses different values itself). With equal
+ * values whichever they pick is what Twitcher judged; values differing in ASCII case name the same
+ * operation for every upstream (each matches operation names case-insensitively or not at all). Unicode
+ * case (the Kelvin sign, ſ) counts as a difference: upstreams do not agree on it.
  */
 export function single(kvp: Kvp, key: string): string | undefined {
   const raws = kvp.get(key);
   if (raws === undefined) return undefined;
-  const first = decodeValue(raws[0] ?? '', key).trim();
-  const caseless = CASELESS_VALUES.has(key);
-  for (let i = 1; i < raws.length; i++) {
-    const other = decodeValue(raws[i] ?? '', key).trim();
-    const same = caseless ? other.toLowerCase() === first.toLowerCase() : other === first;
-    if (!same) {
-      throw new TwitcherError('invalid_parameter', {
-        description: `Parameter ${key} is given more than once with different values`,
-        locator: key,
-      });
+  const first = decodeValue(raws[0] ?? '', key);
+  if (raws.length > 1) {
+    const caseless = CASELESS_VALUES.has(key);
+    const comparable = caseless ? asciiLower(first) : first;
+    for (let i = 1; i < raws.length; i++) {
+      const other = decodeValue(raws[i] ?? '', key);
+      if ((caseless ? asciiLower(other) : other) !== comparable) {
+        throw new TwitcherError('invalid_parameter', {
+          description: `Parameter ${key} is given more than once with different values`,
+          locator: key,
+        });
+      }
     }
   }
-  return first;
+  return first.trim();
 }
 
 /** A `service` value (case-insensitive); '' or absent gives undefined; an unknown one is refused. */
