@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { requiredAccess } from '../../src/authz/request-access.js';
 import { TwitcherError } from '../../src/errors.js';
+import {
+  checkRestrictions,
+  parseCaveats,
+  type RestrictionContext,
+} from '../../src/oauth/tokens/macaroon-caveats.js';
+import { parseOWSRequest } from '../../src/ows/parse-request.js';
 import { normalizePath } from '../../src/proxy/normalize-path.js';
 import { parseProxyPath } from '../../src/proxy/parse-proxy-path.js';
+import type { ServiceType } from '../../src/registry/service.js';
 
 /**
  * One table per server rule: each refused path beside an allowed twin that differs only in what the
@@ -241,5 +249,75 @@ describe('parseProxyPath', () => {
     }
     // the twin: the query may hold anything, it is not a path
     assert.equal(parseProxyPath('/ows/proxy/files/pub/x?p=..;/secret', '/ows/proxy').extra, '/pub/x');
+  });
+});
+
+/** A GET of `path` on a service of `type`, parsed as the proxy parses it. */
+const get = (type: ServiceType, path: string) =>
+  parseOWSRequest({ method: 'GET', query: '', path, serviceType: type }, { maxBytes: 1 << 20, maxDepth: 32 });
+
+describe('the same judgement wherever a path is judged', () => {
+  test('acl (http, THREDDS): "..;" and friends are refused, their twins judged by decoded segments', () => {
+    for (const type of ['http', 'thredds'] as const) {
+      const base = type === 'thredds' ? '/fileServer' : '';
+      for (const bad of [
+        '/pub/..;/secret/passwd',
+        '/pub/%2e%2e%3B/secret',
+        '/pub//secret',
+        '/pub/%252e%252e/x',
+      ]) {
+        const need = requiredAccess(type, get(type, `${base}${bad}`));
+        assert.equal(need.refused, true, `${type} ${bad}`);
+        assert.match(need.refused ? need.reason : '', /request path/);
+      }
+      const ok = requiredAccess(type, get(type, `${base}/pub/a%20b/x.nc`));
+      assert.deepEqual(ok.targets, [{ kind: 'path', segments: ['pub', 'a b', 'x.nc'] }], type);
+    }
+  });
+
+  test('macaroon "path prefix": by whole decoded segments, on the path the upstream resolves', () => {
+    const ctx = (path: string): RestrictionContext => ({
+      service: 'files',
+      processes: [],
+      layers: [],
+      method: 'GET',
+      path,
+      clientAddress: '127.0.0.1',
+      now: 0,
+    });
+    const { restrictions } = parseCaveats(['path prefix = /pub']);
+    const allowed = (path: string) => checkRestrictions(restrictions, ctx(path)).ok;
+    // allowed twins
+    for (const path of ['/pub', '/pub/', '/pub/x.nc', '/p%75b/a%20b', '/pub/a.b/~user']) {
+      assert.equal(allowed(path), true, path);
+    }
+    // denied: a longer name, a parent, and every way back out of /pub
+    for (const path of [
+      '/public/x',
+      '/pu',
+      '',
+      '/',
+      '/pub/..;/secret/passwd',
+      '/pub/..%3B/secret',
+      '/pub/%2e%2e;/secret',
+      '/pub/%2E%2E%3b/secret',
+      '/pub/%2e%2e/secret',
+      '/pub%2f..%2fsecret',
+      '/pub//../secret',
+      '/pub/%252e%252e/secret',
+      '/pub/%c0%ae%c0%ae/secret',
+    ]) {
+      assert.equal(allowed(path), false, path);
+    }
+  });
+
+  test('macaroon "path prefix" values: refused as a request path would be; raw spaces and letters allowed', () => {
+    for (const value of ['/pub/..;', '/pub/%2e%2e', '/pub%2Fx', '/pub//x', '/pub/%25', 'pub', '']) {
+      assert.throws(() => parseCaveats([`path prefix = ${value}`]), /path prefix/, value);
+    }
+    const parsed = parseCaveats(['path prefix = /données/job 1/']);
+    assert.deepEqual(parsed.restrictions, [
+      { kind: 'path prefix', text: 'path prefix = /donn?es/job 1/', segments: ['données', 'job 1'] },
+    ]);
   });
 });
