@@ -70,7 +70,11 @@ export class AccessControl {
       clientAddress,
       service: service.name,
       operation:
-        request.kind === 'ows' ? (request.operation ?? '') : `${request.method} ${request.path || '/'}`,
+        request.kind === 'ows'
+          ? (request.operation ?? '')
+          : request.kind === 'unidentified'
+            ? `${request.method} (unidentified body)`
+            : `${request.method} ${request.path || '/'}`,
       permission: need.permission,
       resources: result.resources,
       outcome: result.allow ? 'allow' : 'deny',

@@ -97,6 +97,16 @@ const DAP_SUFFIX = /\.(?:dds|das|dods|ascii|asc|html|htm|info|ver|dmr\.xml|dmr\.
 
 /** The permission and resources a request needs on a service of type `serviceType`. */
 export function requiredAccess(serviceType: ServiceType, request: OWSRequest): AccessNeed {
+  if (request.kind === 'unidentified') {
+    // What the upstream will do with a body Twitcher cannot read is unknown: no permission covers it.
+    return {
+      refused: true,
+      permission: 'unidentified',
+      targets: [],
+      what: `A ${request.method} whose body is no OWS request Twitcher can read`,
+      reason: request.reason ?? 'an unidentified operation',
+    };
+  }
   if (serviceType === 'thredds') return threddsAccess(request);
   if (request.kind === 'ows' && request.service !== undefined && request.operation !== undefined) {
     return owsAccess(request);

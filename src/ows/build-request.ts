@@ -1,6 +1,6 @@
 /**
  * Building the OWSRequest from what one encoding parsed: the version and required-resource checks of
- * a known operation, and the `kind: 'other'` request.
+ * a known operation, and the `kind: 'other'` and `kind: 'unidentified'` requests.
  */
 import {
   canonicalOperation,
@@ -76,4 +76,9 @@ export function otherRequest(input: OWSRequestInput): OWSRequest {
     method: input.method.toUpperCase(),
     path: input.path,
   };
+}
+
+/** A request whose body is no OWS document Twitcher knows: the policy protects it (fail closed). */
+export function unidentifiedRequest(input: OWSRequestInput, reason: string): OWSRequest {
+  return { ...otherRequest(input), kind: 'unidentified', reason };
 }

@@ -3,14 +3,17 @@
  * Pure: plain values in (`OWSRequestInput`), an `OWSRequest` out, `TwitcherError` for bad requests.
  *
  * Encodings (OWS Common: KVP for GET, XML documents for POST):
- * - KVP in the query string (any method), merged with an `application/x-www-form-urlencoded` body.
- *   Keys are case-insensitive, `service` and `request` values too (OGC 06-121r3 §11.5.2). Values are
- *   percent-decoded, '+' is a space. A key sent twice with different values is refused when the
- *   parser reads it (the proxy and the upstream must not read different values).
- * - An XML document posted as text/xml, application/xml, *+xml, or with no / a text/plain content type.
- *   The root element's local name is the operation; `service`/`version` come from root attributes.
+ * - KVP in the query string (any method). Keys are case-insensitive, `service` and `request` values
+ *   too (OGC 06-121r3 §11.5.2). Values are percent-decoded, '+' is a space. A key sent twice with
+ *   different values is refused when the parser reads it (the proxy and the upstream must not read
+ *   different values).
+ * - A non-empty body is judged by its bytes, whatever its Content-Type (`identify-body.ts`): an XML
+ *   document (the root element's local name is the operation; `service`/`version` come from root
+ *   attributes) or form-encoded KVP naming `request` or `service` (merged with the query's). Any other
+ *   body is an **unidentified operation** (`kind: 'unidentified'`), which the policy protects: PyWPS
+ *   executes the body of a POST whatever its label and query say.
  * - WMTS 1.0.0 RESTful paths (OGC 07-057r7 §10), only for a service registered as wmts.
- * Anything else is `kind: 'other'` (THREDDS, OGC API, stored WPS outputs, JSON bodies, files).
+ * Anything else is `kind: 'other'` (THREDDS, OGC API, stored WPS outputs, files).
  *
  * Locators of the errors are the lower-case KVP parameter names: service, request, version,
  * identifier (WPS, WCS 1.1), jobid, layers, query_layers, layer, typename (WFS 1.x), typenames
@@ -25,7 +28,8 @@
  * their element's local name; typeName attributes as written (with their prefix).
  */
 import { TwitcherError } from '../errors.js';
-import { finish, otherRequest } from './build-request.js';
+import { finish, otherRequest, unidentifiedRequest } from './build-request.js';
+import { identifyBody } from './identify-body.js';
 import { type Kvp, kvpVersion, readKvp, serviceValue, single } from './kvp.js';
 import { canonicalOperation, isOWSService } from './operations.js';
 import { missing } from './request-errors.js';
@@ -36,11 +40,7 @@ import { parseXML } from './xml.js';
 import { fromXml, XML_KEEP_DEPTH } from './xml-request.js';
 
 // ---------------------------------------------------------------------------------------------------
-// Content types and bodies
-
-type BodyKind = 'xml' | 'form' | 'sniff' | 'ignore';
-
-const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT']);
+// Bodies
 
 /** Media type without parameters, lower case ('' when absent). RFC 9110 §8.3.1. */
 function mediaType(contentType: string | undefined): string {
@@ -49,39 +49,10 @@ function mediaType(contentType: string | undefined): string {
   return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
 }
 
-function bodyKind(contentType: string | undefined): BodyKind {
+/** A label that promises XML: the content must then be XML (MapServer parses such a body as XML). */
+function labelledXML(contentType: string | undefined): boolean {
   const type = mediaType(contentType);
-  if (type === 'text/xml' || type === 'application/xml' || type.endsWith('+xml')) return 'xml';
-  if (type === 'application/x-www-form-urlencoded') return 'form';
-  // OWSLib and curl scripts post XML without a content type, or as text/plain.
-  if (type === '' || type === 'text/plain') return 'sniff';
-  return 'ignore';
-}
-
-/** True when the proxy must read the body for `parseOWSRequest` to decide on the request. */
-export function bodyNeeded(input: Omit<OWSRequestInput, 'body'>): boolean {
-  if (!BODY_METHODS.has(input.method.toUpperCase())) return false;
-  if (!isOWSService(input.serviceType)) return false;
-  return bodyKind(input.contentType) !== 'ignore';
-}
-
-type Sniffed = 'markup' | 'text' | 'empty';
-
-/** What the body starts with, after a byte order mark and white space. */
-function sniff(body: Buffer): Sniffed {
-  if (
-    body.length >= 2 &&
-    ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff))
-  ) {
-    return 'markup'; // UTF-16: let the XML parser decide
-  }
-  let i = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
-  for (; i < body.length; i++) {
-    const c = body[i];
-    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
-    return c === 0x3c ? 'markup' : 'text';
-  }
-  return 'empty';
+  return type === 'text/xml' || type === 'application/xml' || type.endsWith('+xml');
 }
 
 function tooLarge(limits: XMLLimits): TwitcherError {
@@ -115,43 +86,54 @@ function fromKvp(input: OWSRequestInput, kvp: Kvp, encoding: 'kvp' | 'form'): OW
   });
 }
 
+/** A body with content: judged by what it is, whatever its label says. */
+function fromBody(input: OWSRequestInput, body: Buffer, kvp: Kvp, limits: ParseLimits): OWSRequest {
+  if (body.length > limits.maxBytes) throw tooLarge(limits);
+  const found = identifyBody(body);
+  if (found.kind === 'xml') {
+    const root = parseXML(found.document, {
+      maxBytes: limits.maxBytes,
+      maxDepth: limits.maxDepth,
+      maxNodes: limits.maxNodes,
+      keepDepth: XML_KEEP_DEPTH,
+    });
+    return fromXml(input, root, kvp);
+  }
+  if (labelledXML(input.contentType)) {
+    throw new TwitcherError('malformed_body', {
+      description: 'The request body is labelled XML but is not an XML document.',
+      locator: 'body',
+    });
+  }
+  if (found.kind === 'form') {
+    const own: Kvp = new Map();
+    readKvp(found.text, own);
+    if (own.has('request') || own.has('service')) {
+      for (const [key, values] of own) kvp.set(key, [...(kvp.get(key) ?? []), ...values]);
+      return fromKvp(input, kvp, 'form');
+    }
+    return unidentifiedRequest(input, 'a form body that names no OWS request');
+  }
+  return unidentifiedRequest(input, found.why);
+}
+
+type ParseLimits = XMLLimits & { maxNodes?: number | undefined };
+
 /**
  * Parses a proxied request. Throws `TwitcherError` (missing_parameter, invalid_parameter,
- * malformed_body, payload_too_large) for a bad OWS request; anything that is not an OWS request is
- * `kind: 'other'`, never an error.
+ * malformed_body, payload_too_large) for a bad OWS request; a request whose body is not a known OWS
+ * document is `kind: 'unidentified'`; anything else that is not an OWS request is `kind: 'other'`.
+ *
+ * A non-empty body decides (the upstream executes the body, not the query): the query's parameters
+ * must agree with it and its resources are added to the body's. `body: 'hidden'` (`/ows/verify`, which
+ * never sees the body) is an unidentified operation.
  */
-export function parseOWSRequest(
-  input: OWSRequestInput,
-  limits: XMLLimits & { maxNodes?: number | undefined },
-): OWSRequest {
+export function parseOWSRequest(input: OWSRequestInput, limits: ParseLimits): OWSRequest {
   const kvp: Kvp = new Map();
   readKvp(input.query, kvp);
   const body = input.body;
-  if (body !== undefined && body.length > 0 && BODY_METHODS.has(input.method.toUpperCase())) {
-    const kind = bodyKind(input.contentType);
-    if (kind !== 'ignore' && body.length > limits.maxBytes) throw tooLarge(limits);
-    if (kind === 'form') {
-      const before = kvp.has('request') || kvp.has('service');
-      const own: Kvp = new Map();
-      readKvp(body.toString('utf8'), own);
-      for (const [key, values] of own) kvp.set(key, [...(kvp.get(key) ?? []), ...values]);
-      if (own.has('request') || own.has('service')) return fromKvp(input, kvp, 'form');
-      if (before) return fromKvp(input, kvp, 'kvp');
-      return otherRequest(input);
-    }
-    if (kind === 'xml' || kind === 'sniff') {
-      const sniffed = sniff(body);
-      if (sniffed === 'markup' || (kind === 'xml' && sniffed === 'text')) {
-        const root = parseXML(body, {
-          maxBytes: limits.maxBytes,
-          maxDepth: limits.maxDepth,
-          maxNodes: limits.maxNodes,
-          keepDepth: XML_KEEP_DEPTH,
-        });
-        return fromXml(input, root, kvp);
-      }
-    }
-  }
+  if (body === 'hidden') return unidentifiedRequest(input, 'a body that /verify cannot see');
+  if (body !== undefined && body.length > 0) return fromBody(input, body, kvp, limits);
   if (kvp.has('request') || kvp.has('service')) return fromKvp(input, kvp, 'kvp');
   if (input.serviceType === 'wmts') return fromWmtsPath(input) ?? otherRequest(input);
   return otherRequest(input);

@@ -14,8 +14,11 @@ export interface OWSRequestInput {
   path: string;
   /** Request Content-Type header, as sent. */
   contentType?: string | undefined;
-  /** The request body, present only when `bodyNeeded()` said so and the proxy read it. */
-  body?: Buffer | undefined;
+  /**
+   * The request body as the upstream will read it (content coding removed), when the request carries
+   * one; `'hidden'` when it may carry one that the caller cannot see (`/ows/verify`).
+   */
+  body?: Buffer | 'hidden' | undefined;
   /**
    * The registered service type (wps, wms, …, thredds, ogcapi, http): the OWS service assumed when a
    * KVP request names an operation but no `service=` (many WMS clients omit it).
@@ -33,10 +36,14 @@ export interface XMLLimits {
 /**
  * What a request asks for. `kind: 'other'` is anything that is not an OWS request (a THREDDS data
  * path, an OGC API resource, a stored WPS output, any file): it is governed by the service's auth as
- * a whole and carries only the method and path.
+ * a whole and carries only the method and path. `kind: 'unidentified'` is a request with a body
+ * that is no OWS document Twitcher can read (or one `/ows/verify` cannot see): what the upstream will
+ * do with it is unknown, so it is protected everywhere.
  */
 export interface OWSRequest {
-  kind: 'ows' | 'other';
+  kind: 'ows' | 'other' | 'unidentified';
+  /** For `kind: 'unidentified'`: what the body was, for logs and the audit. */
+  reason?: string | undefined;
   /** How the OWS request was encoded. */
   encoding: 'kvp' | 'xml' | 'form' | 'rest' | 'none';
   /** Lower-case service, e.g. 'wps'. */

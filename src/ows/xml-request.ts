@@ -3,7 +3,7 @@
  * an XML document, checked against the KVP parameters of its query string.
  */
 
-import { finish, otherRequest } from './build-request.js';
+import { finish, unidentifiedRequest } from './build-request.js';
 import { type Kvp, kvpVersion, serviceValue, single } from './kvp.js';
 import { canonicalOperation, isOWSService, servicesWithOperation } from './operations.js';
 import { invalid, missing, quote } from './request-errors.js';
@@ -126,8 +126,11 @@ export function fromXml(input: OWSRequestInput, root: XMLElement, query: Kvp): O
   const queryService = serviceValue(single(query, 'service'));
   const queryOperation = single(query, 'request');
   if (candidates.length === 0) {
-    // Not an OWS request document: fine for a non-OWS path, but not beside OWS parameters.
-    if (!queryService && !queryOperation) return otherRequest(input);
+    // Not an OWS request document: what the upstream makes of it is unknown (fail closed), and
+    // beside OWS parameters it is a contradiction.
+    if (!queryService && !queryOperation) {
+      return unidentifiedRequest(input, `an XML document whose root ${quote(root.name)} is no OWS operation`);
+    }
     throw invalid('request', `XML root element ${quote(root.name)} is not an OWS operation`);
   }
   // OWS Common XML encoding: service and version are attributes of the request's root element.

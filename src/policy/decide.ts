@@ -20,7 +20,12 @@ export type Decision =
       auth: Exclude<AuthMode, 'public'>;
       /** For insufficient_scope: the scope that would do (RFC 6750 §3). */
       scope?: string;
-      rule: 'protected-operation' | 'protected-resource' | 'missing-scope' | 'certificate-subject';
+      rule:
+        | 'protected-operation'
+        | 'protected-resource'
+        | 'unidentified-operation'
+        | 'missing-scope'
+        | 'certificate-subject';
     };
 
 export interface DecideInput {
@@ -34,8 +39,9 @@ export interface DecideInput {
  * The access decision of the coarse mode (the Python Twitcher's `auth` setting), pure:
  * - `auth: public` → allow;
  * - a known public operation of a recognised OWS request → allow (GetCapabilities, DescribeProcess…);
- * - everything else — protected operations, vendor operations, non-OWS paths (data files, OGC API,
- *   WPS outputs) — needs the service's credential: on `token` services an access token with the
+ * - everything else — protected operations, vendor operations, unidentified operations (a body
+ *   Twitcher cannot read, or `/ows/verify` cannot see), non-OWS paths (data files, OGC API, WPS
+ *   outputs) — needs the service's credential: on `token` services an access token with the
  *   `compute` scope; on `cert` services a validated client certificate whose subject matches one of
  *   the service's `certSubjects` patterns (any subject when it has none).
  * Fail closed: nothing here allows by omission.
@@ -47,8 +53,15 @@ export function decide({ service, request, subject, publicOperations }: DecideIn
   const what =
     request.kind === 'ows'
       ? `${request.operation ?? 'This operation'} on this service`
-      : `${request.method} ${request.path || '/'} on this service`;
-  const rule = request.kind === 'ows' ? 'protected-operation' : 'protected-resource';
+      : request.kind === 'unidentified'
+        ? `A ${request.method} whose body is no OWS request Twitcher can read`
+        : `${request.method} ${request.path || '/'} on this service`;
+  const rule =
+    request.kind === 'ows'
+      ? 'protected-operation'
+      : request.kind === 'unidentified'
+        ? 'unidentified-operation'
+        : 'protected-resource';
 
   if (service.auth === 'token' && subject.kind === 'token') {
     if (subject.token.scopes.includes(COMPUTE_SCOPE)) return { allow: true, rule: 'token-scope' };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isTwitcherError } from '../../src/errors.js';
-import { bodyNeeded, parseOWSRequest } from '../../src/ows/parse-request.js';
+import { parseOWSRequest } from '../../src/ows/parse-request.js';
 import type { OWSRequest, OWSRequestInput } from '../../src/ows/types.js';
 
 const LIMITS = { maxBytes: 4096, maxDepth: 8 };
@@ -40,46 +40,128 @@ const EXECUTE =
   '<wps:Execute xmlns:wps="http://www.opengis.net/wps/1.0.0" xmlns:ows="http://www.opengis.net/ows/1.1" service="WPS" version="1.0.0">' +
   '<ows:Identifier>hello</ows:Identifier></wps:Execute>';
 
-describe('bodyNeeded', () => {
-  const base = { query: '', path: '', serviceType: 'wps' };
-  const yes: [string, string, string | undefined][] = [
-    ['POST', 'wps', 'text/xml'],
-    ['POST', 'wms', 'text/xml; charset=utf-8'],
-    ['POST', 'wfs', 'TEXT/XML'],
-    ['POST', 'wcs', 'application/xml'],
-    ['POST', 'csw', 'application/soap+xml; charset=UTF-8'],
-    ['POST', 'wmts', 'application/x-www-form-urlencoded'],
-    ['POST', 'wps', 'application/x-www-form-urlencoded; charset=UTF-8'],
-    ['POST', 'wps', undefined],
-    ['POST', 'wps', ''],
-    ['POST', 'wps', 'text/plain'],
-    ['PUT', 'wfs', 'text/xml'],
-    ['post', 'wps', 'text/xml'],
+const GETCAPS = '<GetCapabilities service="WPS" xmlns="http://www.opengis.net/wps/1.0.0"/>';
+
+describe('a body is judged by its bytes, whatever its label', () => {
+  const labels = [
+    undefined,
+    '',
+    'text/xml',
+    'text/plain',
+    'text/plain; charset=utf-16',
+    'application/octet-stream',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/json',
+    'text/html',
+    'text/csv',
+    'image/png',
   ];
-  for (const [method, serviceType, contentType] of yes) {
-    it(`true for ${method} ${serviceType} ${contentType ?? '(no content type)'}`, () => {
-      assert.equal(bodyNeeded({ ...base, method, serviceType, contentType }), true);
+  for (const label of labels) {
+    it(`an Execute document labelled ${label ?? '(nothing)'} is an Execute, even under a GetCapabilities query`, () => {
+      const r = post(EXECUTE, label);
+      assert.equal(r.kind, 'ows');
+      assert.equal(r.operation, 'Execute');
+      assert.deepEqual(r.identifiers, ['hello']);
+      rejects(
+        () => post(EXECUTE, label, { query: 'service=WPS&request=GetCapabilities' }),
+        'invalid_parameter',
+        'request',
+      );
+    });
+    it(`a GetCapabilities document labelled ${label ?? '(nothing)'} is a GetCapabilities (the allowed twin)`, () => {
+      const r = post(GETCAPS, label, { query: 'service=WPS&request=GetCapabilities' });
+      assert.equal(r.operation, 'GetCapabilities');
     });
   }
-  const no: [string, string, string | undefined][] = [
-    ['GET', 'wps', 'text/xml'],
-    ['HEAD', 'wps', 'text/xml'],
-    ['DELETE', 'wps', 'text/xml'],
-    ['OPTIONS', 'wps', undefined],
-    ['POST', 'thredds', 'text/xml'],
-    ['POST', 'ogcapi', 'application/xml'],
-    ['POST', 'http', undefined],
-    ['POST', 'wps', 'application/json'],
-    ['POST', 'wps', 'application/octet-stream'],
-    ['POST', 'wps', 'multipart/form-data; boundary=x'],
-    ['POST', 'wps', 'image/png'],
+  const encodings: [string, (s: string) => Buffer][] = [
+    ['UTF-16BE with a byte order mark', (s) => Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(s)])],
+    ['UTF-16BE without one', utf16be],
+    ['UTF-16LE with a byte order mark', (s) => Buffer.from(`\ufeff${s}`, 'utf16le')],
+    ['UTF-16LE without one', (s) => Buffer.from(s, 'utf16le')],
+    [
+      'UTF-32BE with a byte order mark',
+      (s) => Buffer.concat([Buffer.from([0, 0, 0xfe, 0xff]), utf32(s, true)]),
+    ],
+    ['UTF-32BE without one', (s) => utf32(s, true)],
+    [
+      'UTF-32LE with a byte order mark',
+      (s) => Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), utf32(s, false)]),
+    ],
+    ['UTF-32LE without one', (s) => utf32(s, false)],
+    ['UTF-8 with a byte order mark', (s) => Buffer.from(`\ufeff${s}`)],
+    ['UTF-8 after white space', (s) => Buffer.from(`\r\n  ${s}`)],
   ];
-  for (const [method, serviceType, contentType] of no) {
-    it(`false for ${method} ${serviceType} ${contentType ?? '(no content type)'}`, () => {
-      assert.equal(bodyNeeded({ ...base, method, serviceType, contentType }), false);
+  for (const [name, encode] of encodings) {
+    it(`an Execute document in ${name} under text/plain is an Execute`, () => {
+      const r = post(
+        encode(
+          `<?xml version="1.0"?>${EXECUTE}`.replace(
+            '<?xml version="1.0"?>',
+            name.startsWith('UTF-8 after') ? '' : '<?xml version="1.0"?>',
+          ),
+        ),
+        'text/plain',
+      );
+      assert.equal(r.operation, 'Execute');
+      assert.deepEqual(r.identifiers, ['hello']);
     });
   }
+  it('EBCDIC, JSON, binary and white space bodies are unidentified operations', () => {
+    for (const body of [
+      Buffer.from([0x4c, 0x6f, 0xa7, 0x94, 0x93, 0x40]),
+      Buffer.from('{"process": "hello"}'),
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.from('   \n'),
+      Buffer.from('hello world'),
+    ]) {
+      const r = post(body, 'application/octet-stream', { query: 'service=WPS&request=GetCapabilities' });
+      assert.equal(r.kind, 'unidentified', body.toString('latin1'));
+      assert.equal(r.operation, undefined);
+    }
+  });
+  it('an XML document that is no OWS operation is unidentified', () => {
+    assert.equal(post('<foo/>', 'text/xml').kind, 'unidentified');
+  });
+  it('a body that announces UTF-16 but breaks it -> 400 malformed_body', () => {
+    rejects(
+      () => post(Buffer.from([0xfe, 0xff, 0xd8, 0x00, 0x00, 0x3c]), 'text/plain'),
+      'malformed_body',
+      'body',
+    );
+  });
+  it("'hidden' (a body /ows/verify cannot see) is an unidentified operation", () => {
+    const r = post(Buffer.alloc(0), undefined, {
+      body: 'hidden',
+      query: 'service=WPS&request=GetCapabilities',
+    });
+    assert.equal(r.kind, 'unidentified');
+  });
+  it('an empty body leaves the judgement to the query', () => {
+    const r = post(Buffer.alloc(0), 'text/xml', { query: 'service=WPS&request=GetCapabilities' });
+    assert.equal(r.operation, 'GetCapabilities');
+  });
 });
+
+function utf16be(s: string): Buffer {
+  const le = Buffer.from(s, 'utf16le');
+  for (let i = 0; i < le.length; i += 2) {
+    const a = le[i] as number;
+    le[i] = le[i + 1] as number;
+    le[i + 1] = a;
+  }
+  return le;
+}
+
+function utf32(s: string, bigEndian: boolean): Buffer {
+  const cps = [...s].map((c) => c.codePointAt(0) as number);
+  const out = Buffer.alloc(cps.length * 4);
+  cps.forEach((cp, i) => {
+    if (bigEndian) out.writeUInt32BE(cp, i * 4);
+    else out.writeUInt32LE(cp, i * 4);
+  });
+  return out;
+}
 
 describe('POST bodies by content type', () => {
   it('an XML body without a content type is parsed as XML', () => {
@@ -90,8 +172,10 @@ describe('POST bodies by content type', () => {
   it('an XML body sent as text/plain is parsed as XML', () => {
     assert.equal(post(`\n  ${EXECUTE}`, 'text/plain').encoding, 'xml');
   });
-  it('a non-XML text/plain body is ignored', () => {
-    assert.equal(post('service=wps&request=execute&identifier=x', 'text/plain').kind, 'other');
+  it('a form-encoded body sent as text/plain is read as KVP', () => {
+    const r = post('service=wps&request=execute&identifier=x&version=1.0.0', 'text/plain');
+    assert.equal(r.operation, 'Execute');
+    assert.deepEqual(r.identifiers, ['x']);
   });
   it('a *+xml body is parsed as XML', () => {
     assert.equal(post(EXECUTE, 'application/vnd.ogc.wps+xml').encoding, 'xml');
@@ -119,19 +203,11 @@ describe('POST bodies by content type', () => {
     const deep = EXECUTE.replace('</wps:Execute>', `${'<x>'.repeat(8)}${'</x>'.repeat(8)}</wps:Execute>`);
     rejects(() => post(deep, 'text/xml'), 'malformed_body', 'body');
   });
-  it('a body of a GET is not read', () => {
-    const r = parseOWSRequest(
-      {
-        method: 'GET',
-        query: '',
-        path: '',
-        serviceType: 'wps',
-        contentType: 'text/xml',
-        body: Buffer.from(EXECUTE),
-      },
-      LIMITS,
-    );
-    assert.equal(r.kind, 'other');
+  it('a body given with any method is judged (the proxy refuses GET, HEAD and DELETE bodies first)', () => {
+    for (const method of ['GET', 'PATCH', 'OPTIONS']) {
+      const r = post(EXECUTE, 'text/xml', { method });
+      assert.equal(r.operation, 'Execute');
+    }
   });
   it('ISO-8859-1 XML gives the same identifier as UTF-8', () => {
     const latin = Buffer.concat([
@@ -166,14 +242,18 @@ describe('POST application/x-www-form-urlencoded', () => {
     assert.deepEqual(r.layers, ['regions', 'cities']);
   });
   it('is merged with the query string', () => {
-    const r = post('identifier=hello', FORM, { query: 'service=WPS&request=Execute&version=1.0.0' });
-    assert.equal(r.encoding, 'kvp');
+    const r = post('request=Execute&identifier=hello', FORM, { query: 'service=WPS&version=1.0.0' });
+    assert.equal(r.encoding, 'form');
     assert.deepEqual(r.identifiers, ['hello']);
+  });
+  it('a form body that names no request is unidentified, never judged by the query', () => {
+    const r = post('identifier=hello', FORM, { query: 'service=WPS&request=DescribeProcess&version=1.0.0' });
+    assert.equal(r.kind, 'unidentified');
   });
   it('a value in the body that conflicts with the query -> 400 InvalidParameterValue', () => {
     rejects(
       () =>
-        post('identifier=secret', FORM, {
+        post('request=Execute&identifier=secret', FORM, {
           query: 'service=WPS&request=Execute&version=1.0.0&identifier=public',
         }),
       'invalid_parameter',
@@ -192,8 +272,8 @@ describe('POST application/x-www-form-urlencoded', () => {
     const r = post('service=WPS&request=GetCapabilities', FORM, { query: 'service=wps' });
     assert.equal(r.operation, 'GetCapabilities');
   });
-  it('a form body without OWS parameters and no OWS query is other', () => {
-    assert.equal(post('a=1&b=2', FORM).kind, 'other');
+  it('a form body without OWS parameters is unidentified', () => {
+    assert.equal(post('a=1&b=2', FORM).kind, 'unidentified');
   });
   it('a form body with service= but no request= -> 400 MissingParameterValue request', () => {
     rejects(() => post('service=WPS', FORM), 'missing_parameter', 'request');

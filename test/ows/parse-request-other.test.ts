@@ -67,7 +67,7 @@ describe("kind 'other': never an error for a missing service=", () => {
     assert.equal(r.kind, 'other');
     assert.equal(r.method, 'DELETE');
   });
-  it('a JSON POST is not parsed', () => {
+  it('a JSON POST to an OWS-typed service is an unidentified operation (register OGC API as ogcapi)', () => {
     const r = parse({
       method: 'POST',
       contentType: 'application/json',
@@ -75,18 +75,17 @@ describe("kind 'other': never an error for a missing service=", () => {
       path: '/processes/secret/execution',
       serviceType: 'wps',
     });
-    assert.equal(r.kind, 'other');
+    assert.equal(r.kind, 'unidentified');
   });
-  it('a JSON POST with OWS query parameters is an OWS request from the query', () => {
+  it('a JSON POST under an OWS query is never judged by the query: unidentified', () => {
     const r = parse({
       method: 'POST',
       contentType: 'application/json',
       body: Buffer.from('{"x":1}'),
-      query: 'service=WPS&request=Execute&version=1.0.0&identifier=hello',
+      query: 'service=WPS&request=GetCapabilities',
     });
-    assert.equal(r.kind, 'ows');
-    assert.equal(r.encoding, 'kvp');
-    assert.deepEqual(r.identifiers, ['hello']);
+    assert.equal(r.kind, 'unidentified');
+    assert.equal(r.operation, undefined);
   });
   it('a request= on a THREDDS path is an error, not other', () => {
     rejects(

@@ -417,14 +417,15 @@ describe('XML POST: body and query string together', () => {
     rejects('<foo/>', { query: 'service=WPS' }, 'invalid_parameter', 'request');
     rejects('<foo/>', { query: 'request=Execute' }, 'invalid_parameter', 'request');
   });
-  it('a root that is no OWS operation, without OWS parameters, is not an OWS request', () => {
-    assert.equal(post('<foo><bar/></foo>').kind, 'other');
+  it('a root that is no OWS operation, without OWS parameters, is an unidentified operation', () => {
+    assert.equal(post('<foo><bar/></foo>').kind, 'unidentified');
   });
-  it('an empty XML body falls back to the query string', () => {
-    const r = post('  \n', { query: 'service=WPS&request=GetCapabilities' });
+  it('an empty body falls back to the query string; a white space one labelled XML is refused', () => {
+    const r = post('', { query: 'service=WPS&request=GetCapabilities' });
     assert.equal(r.encoding, 'kvp');
     assert.equal(r.operation, 'GetCapabilities');
     assert.equal(post('').kind, 'other');
+    rejects('  \n', { query: 'service=WPS&request=GetCapabilities' }, 'malformed_body', 'body');
   });
 });
 

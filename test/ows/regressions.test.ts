@@ -75,9 +75,9 @@ describe('regressions of the Python parsers', () => {
     assert.equal(r.encoding, 'form');
   });
 
-  it('a JSON POST is not an OWS error (Python answered 500 NoApplicableCode)', () => {
+  it('a JSON POST is not an OWS error (Python answered 500 NoApplicableCode): an unidentified operation', () => {
     const r = parse({ method: 'POST', contentType: 'application/json', body: Buffer.from('{"inputs":{}}') });
-    assert.equal(r.kind, 'other');
+    assert.equal(r.kind, 'unidentified');
   });
 
   it('a THREDDS path without service= is proxied as other (Python answered 400 MissingParameterValue)', () => {
