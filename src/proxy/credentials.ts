@@ -5,7 +5,9 @@
  * A credential that is presented but does not hold is a 401 with the challenge of its kind — never
  * "anonymous".
  */
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
 import { parseBasicAuthorization } from '../auth/basic.js';
 import { extractBearerToken } from '../auth/bearer.js';
 import { createPasswordGate } from '../auth/password-gate.js';
@@ -26,6 +28,16 @@ export interface CredentialDeps {
   clientCertificates?: ClientCertificateAuthenticator | undefined;
   /** Twitcher's users, for HTTP Basic on `auth: acl` services (`authz.basicAuth`). */
   users?: UserRepository | undefined;
+}
+
+/** What of a request its credentials are read from: plain values, a socket for TLS client certificates. */
+export interface CredentialRequest {
+  headers: IncomingHttpHeaders;
+  /** The client's address (after the trusted front proxies). */
+  ip: string;
+  /** The connection: a TLS socket carries the client certificate. */
+  socket: Socket;
+  log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
 }
 
 /** Where a request's credentials may be, besides its headers and socket. */
@@ -54,11 +66,11 @@ export function bearerChallenge(error: string, description?: string, scope?: str
 
 export interface Credentials {
   /** The validated bearer token of the request, or undefined when it presents none. */
-  token(request: FastifyRequest, sources: CredentialSources): Promise<AccessTokenInfo | undefined>;
+  token(request: CredentialRequest, sources: CredentialSources): Promise<AccessTokenInfo | undefined>;
   /** The validated client certificate of the request, or undefined when it presents none. */
-  certificate(request: FastifyRequest): CertificateIdentity | undefined;
+  certificate(request: CredentialRequest): CertificateIdentity | undefined;
   /** `auth: acl`: whichever credential the request presents (Basic, token, certificate), or anonymous. */
-  presented(request: FastifyRequest, sources: CredentialSources): Promise<Subject>;
+  presented(request: CredentialRequest, sources: CredentialSources): Promise<Subject>;
   /** The challenge of `auth: acl` services (Bearer, and Basic with `authz.basicAuth`). */
   readonly aclChallenge: string;
 }
@@ -69,7 +81,7 @@ export function createCredentials(deps: CredentialDeps): Credentials {
     config.authz.basicAuth && users ? createPasswordGate(users, config.certs.maxFailures) : undefined;
   const aclChallenge = passwordGate ? ACL_CHALLENGE_WITH_BASIC : ACL_CHALLENGE;
 
-  async function token(request: FastifyRequest, { query, form }: CredentialSources) {
+  async function token(request: CredentialRequest, { query, form }: CredentialSources) {
     const presented = extractBearerToken(request.headers.authorization, query, form);
     if (presented === undefined) return undefined;
     try {
@@ -86,9 +98,9 @@ export function createCredentials(deps: CredentialDeps): Credentials {
     }
   }
 
-  function certificate(request: FastifyRequest): CertificateIdentity | undefined {
+  function certificate(request: CredentialRequest): CertificateIdentity | undefined {
     try {
-      return clientCertificates?.authenticate({ socket: request.raw.socket, headers: request.headers });
+      return clientCertificates?.authenticate({ socket: request.socket, headers: request.headers });
     } catch (err) {
       const e = toTwitcherError(err);
       if (e.code !== 'invalid_certificate') throw e;
@@ -101,7 +113,7 @@ export function createCredentials(deps: CredentialDeps): Credentials {
     }
   }
 
-  async function presented(request: FastifyRequest, sources: CredentialSources): Promise<Subject> {
+  async function presented(request: CredentialRequest, sources: CredentialSources): Promise<Subject> {
     const basic = passwordGate && parseBasicAuthorization(request.headers.authorization);
     if (passwordGate && basic) {
       if (await passwordGate(basic.username, basic.password, request.ip)) {
