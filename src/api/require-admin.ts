@@ -7,7 +7,11 @@ import type { AccessTokenInfo } from '../oauth/tokens/types.js';
 
 export const BASIC_CHALLENGE = 'Basic realm="Twitcher", charset="UTF-8"';
 
-/** preHandler of the admin API: HTTP Basic with the administrator account (RFC 7617), else 401. */
+/**
+ * preHandler of the admin API: HTTP Basic with the administrator account (RFC 7617), else 401.
+ * Failed attempts are limited per user name and per client address (AdminVerifier): past the limit,
+ * 429 `too_many_failures` with `Retry-After`, before the password is looked at.
+ */
 export function createRequireAdmin(admin: AdminVerifier) {
   return async function requireAdmin(request: FastifyRequest): Promise<void> {
     const header = request.headers.authorization;
@@ -18,7 +22,7 @@ export function createRequireAdmin(admin: AdminVerifier) {
         headers: { 'WWW-Authenticate': BASIC_CHALLENGE },
       });
     }
-    if (!(await admin.verify(creds.username, creds.password))) {
+    if (!(await admin.verify(creds.username, creds.password, request.ip))) {
       request.log.warn({ username: creds.username }, 'admin authentication failed');
       throw new TwitcherError('invalid_credentials', {
         description: 'Wrong user name or password.',

@@ -2,14 +2,22 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
 import type { Store } from '../store/types.js';
+import { CredentialThrottle, type CredentialThrottleOptions } from './failure-limiter.js';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
 import { VerifiedPasswords } from './verified-passwords.js';
 
 /** Checks the administrator's HTTP Basic credentials. */
 export interface AdminVerifier {
   readonly username: string;
-  verify(username: string, password: string): Promise<boolean>;
+  /**
+   * True for the administrator's user name and password. Failures are limited per user name and per
+   * client `address` like logons (`certs.maxFailures` in 5 minutes): past the limit, throws
+   * `TwitcherError('too_many_failures')` (429, `Retry-After`) before looking at the password.
+   */
+  verify(username: string, password: string, address: string): Promise<boolean>;
 }
+
+type PasswordCheck = (username: string, password: string) => Promise<boolean>;
 
 export interface EnsureAdminResult {
   verifier: AdminVerifier;
@@ -22,7 +30,11 @@ export interface EnsureAdminResult {
  * digest in memory), `admin.passwordHash`, or the store. With none, the first start generates a
  * strong password, stores only its scrypt hash and returns the password to be printed once.
  */
-export async function ensureAdmin(config: Config, store: Store): Promise<EnsureAdminResult> {
+export async function ensureAdmin(
+  config: Config,
+  store: Store,
+  options: CredentialThrottleOptions = {},
+): Promise<EnsureAdminResult> {
   const username = config.admin.username;
   // A per-process key: digests in memory say nothing about the password outside this process.
   const key = randomBytes(32);
@@ -30,12 +42,8 @@ export async function ensureAdmin(config: Config, store: Store): Promise<EnsureA
 
   if (config.admin.password !== undefined) {
     const expected = digest(config.admin.password);
-    return {
-      verifier: {
-        username,
-        verify: async (u, p) => timingSafeEqual(digest(p), expected) && u === username,
-      },
-    };
+    const check: PasswordCheck = async (u, p) => timingSafeEqual(digest(p), expected) && u === username;
+    return { verifier: throttled(username, check, config, options) };
   }
 
   let hash = config.admin.passwordHash;
@@ -63,22 +71,34 @@ export async function ensureAdmin(config: Config, store: Store): Promise<EnsureA
     }
   }
   return {
-    verifier: cachedScryptVerifier(username, hash),
+    verifier: throttled(username, cachedScryptCheck(username, hash), config, options),
     ...(generatedPassword !== undefined && { generatedPassword }),
   };
 }
 
-function cachedScryptVerifier(username: string, hash: string): AdminVerifier {
+function cachedScryptCheck(username: string, hash: string): PasswordCheck {
   const verified = new VerifiedPasswords();
+  return async (u, p) => {
+    if (u !== username) {
+      // Same work for an unknown user as for a wrong password: no timing oracle on the name.
+      await verifyPassword(p, hash);
+      return false;
+    }
+    return verified.check(u, p, hash);
+  };
+}
+
+/** The password check behind the throttle of failed attempts (CredentialThrottle). */
+function throttled(
+  username: string,
+  check: PasswordCheck,
+  config: Config,
+  options: CredentialThrottleOptions,
+): AdminVerifier {
+  const throttle = new CredentialThrottle(config.certs.maxFailures, options);
   return {
     username,
-    async verify(u, p) {
-      if (u !== username) {
-        // Same work for an unknown user as for a wrong password: no timing oracle on the name.
-        await verifyPassword(p, hash);
-        return false;
-      }
-      return verified.check(u, p, hash);
-    },
+    verify: (u, p, address) =>
+      throttle.attempt(u, address, 'Too many failed attempts; try again later.', () => check(u, p)),
   };
 }

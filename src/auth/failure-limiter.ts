@@ -2,7 +2,8 @@ import { TwitcherError } from '../errors.js';
 
 /**
  * Counts failures per key (a user name, a client address) in a sliding window; past `max` the key
- * is refused until its oldest failure leaves the window. Bounded: at most `maxKeys` keys are kept.
+ * is refused until its oldest failure leaves the window. Bounded: at most `maxKeys` keys are kept
+ * (when full, the key that failed first is forgotten).
  */
 export class FailureLimiter {
   readonly #failures = new Map<string, number[]>();
@@ -17,16 +18,27 @@ export class FailureLimiter {
   retryAfter(key: string, now = Date.now()): number {
     const list = this.#recent(key, now);
     if (list.length < this.max) return 0;
-    return Math.ceil(((list[0] ?? now) + this.windowMs - now) / 1000);
+    return Math.max(1, Math.ceil(((list[0] ?? now) + this.windowMs - now) / 1000));
   }
 
   fail(key: string, now = Date.now()): void {
     const list = this.#recent(key, now);
     list.push(now);
     if (!this.#failures.has(key)) {
-      if (this.#failures.size >= this.maxKeys) this.#failures.clear();
+      if (this.#failures.size >= this.maxKeys) {
+        const oldest = this.#failures.keys().next();
+        if (!oldest.done) this.#failures.delete(oldest.value);
+      }
       this.#failures.set(key, list);
     }
+  }
+
+  /** Takes back one failure counted at `at` (an attempt counted in advance that succeeded). */
+  forgive(key: string, at: number): void {
+    const list = this.#failures.get(key);
+    const i = list?.indexOf(at) ?? -1;
+    if (list && i >= 0) list.splice(i, 1);
+    if (list?.length === 0) this.#failures.delete(key);
   }
 
   succeed(key: string): void {
@@ -41,41 +53,87 @@ export class FailureLimiter {
 }
 
 /** The window of the password throttles: failures older than this are forgotten. */
-const CREDENTIAL_WINDOW_MS = 5 * 60_000;
+export const CREDENTIAL_WINDOW_MS = 5 * 60_000;
+
+export interface CredentialThrottleOptions {
+  /** The clock (epoch ms); tests pass their own. */
+  now?: () => number;
+}
 
 /**
- * Failed password attempts (HTTP Basic on acl services, certificate logons), limited per user name
- * and per client address: past `max` failures of either within 5 minutes, the next attempt is a 429
- * with `Retry-After`, refused before any password is checked.
+ * Failed password attempts (the admin API, HTTP Basic on acl services, certificate logons), limited
+ * per user name and per client address: past `max` failures of either within 5 minutes, the next
+ * attempt is a 429 `too_many_failures` with `Retry-After`, refused before any password is checked.
+ *
+ * A success forgets the failures of its user name only: one's own good password never buys an
+ * address more guesses at other accounts.
  */
 export class CredentialThrottle {
   readonly #limiter: FailureLimiter;
+  readonly #now: () => number;
 
-  constructor(max: number) {
+  constructor(max: number, options: CredentialThrottleOptions = {}) {
     this.#limiter = new FailureLimiter(max, CREDENTIAL_WINDOW_MS);
+    this.#now = options.now ?? Date.now;
   }
 
   /** Throws the 429 (with `description`) when this user name or this address is over the limit. */
   check(username: string, address: string, description: string): void {
-    const wait = Math.max(...keys(username, address).map((k) => this.#limiter.retryAfter(k)));
+    const now = this.#now();
+    const wait = Math.max(...keys(username, address).map((k) => this.#limiter.retryAfter(k, now)));
     if (wait > 0) {
-      throw new TwitcherError('invalid_request', {
-        status: 429,
+      throw new TwitcherError('too_many_failures', {
         description,
         headers: { 'Retry-After': String(wait) },
       });
     }
   }
 
-  failed(username: string, address: string): void {
-    for (const k of keys(username, address)) this.#limiter.fail(k);
+  /**
+   * `check`, then `verify` the password: the attempt counts as a failure while it is being verified,
+   * so a burst of concurrent guesses is refused past `max` instead of all reaching the (costly)
+   * password check. A success forgets the user name's failures; a `verify` that throws (the store is
+   * down) takes the attempt back.
+   */
+  async attempt(
+    username: string,
+    address: string,
+    description: string,
+    verify: () => Promise<boolean>,
+  ): Promise<boolean> {
+    this.check(username, address, description);
+    const at = this.#now();
+    const [user, addr] = [userKey(username), addressKey(address)];
+    this.#limiter.fail(user, at);
+    this.#limiter.fail(addr, at);
+    let ok: boolean;
+    try {
+      ok = await verify();
+    } catch (err) {
+      this.#limiter.forgive(user, at);
+      this.#limiter.forgive(addr, at);
+      throw err;
+    }
+    if (ok) {
+      this.#limiter.succeed(user);
+      this.#limiter.forgive(addr, at);
+    }
+    return ok;
   }
 
-  succeeded(username: string, address: string): void {
-    for (const k of keys(username, address)) this.#limiter.succeed(k);
+  failed(username: string, address: string): void {
+    const now = this.#now();
+    for (const k of keys(username, address)) this.#limiter.fail(k, now);
+  }
+
+  succeeded(username: string, _address: string): void {
+    this.#limiter.succeed(userKey(username));
   }
 }
 
+const userKey = (username: string) => `user:${username}`;
+const addressKey = (address: string) => `addr:${address}`;
+
 function keys(username: string, address: string): string[] {
-  return [`user:${username}`, `addr:${address}`];
+  return [userKey(username), addressKey(address)];
 }

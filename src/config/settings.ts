@@ -190,7 +190,9 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TWITCHER_ADMIN_USERNAME',
     type: { kind: 'string', minLength: 1, pattern: /^[^:\s]+$/, patternHint: 'no colon and no white space' },
     default: 'admin',
-    doc: 'User name of the administrator (HTTP Basic on the admin API).',
+    doc:
+      'User name of the administrator (HTTP Basic on the admin API). No user of `/users` may take it, in any ' +
+      'case (409 `duplicate_name`).',
   },
   {
     path: 'admin.password',
@@ -266,7 +268,10 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TWITCHER_CERTS_MAX_FAILURES',
     type: { kind: 'integer', min: 1, max: 10_000 },
     default: 10,
-    doc: 'Failed logons allowed per user name and per client address within 5 minutes; then 429.',
+    doc:
+      'Failed password attempts allowed per user name and per client address within 5 minutes, then 429 ' +
+      '`too_many_failures` with `Retry-After` (refused before the password is checked): certificate logons, ' +
+      'HTTP Basic on `auth: acl` services and the administrator on the admin API, each counted apart.',
   },
   {
     path: 'certs.myproxy.host',

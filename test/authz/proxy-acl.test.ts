@@ -304,6 +304,12 @@ describe('proxy: auth acl', () => {
       const limited = await as(w, EXECUTE('hello'), basic('bob', 'bob-password-1'));
       assert.equal(limited.status, 429);
       assert.ok(Number(limited.headers.get('retry-after')) > 0);
+      // the OWS surface: an ExceptionReport (NoApplicableCode), never the Basic challenge again
+      assert.equal(limited.headers.get('www-authenticate'), null);
+      assert.match(
+        await limited.text(),
+        /ExceptionReport[\s\S]*exceptionCode="NoApplicableCode"[\s\S]*Too many failed attempts/,
+      );
     });
 
     test('off (the default): Basic credentials are no credential, and the challenge names Bearer only', async (t) => {

@@ -225,6 +225,7 @@ describe('certificate service, MyProxy backend, against the real myproxy-server'
       const res = await logon(limited, basic(user, e['MYPROXY_PASSPHRASE'] as string), form(csrPEM));
       assert.equal(res.status, 429);
       assert.ok(Number(res.headers.get('retry-after')) > 0);
+      assert.equal(res.headers.get('x-twitcher-error'), 'too_many_failures');
     });
   });
 });

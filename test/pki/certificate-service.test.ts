@@ -153,5 +153,9 @@ describe('certificate service (MyProxyWebService-compatible), built-in CA', () =
     const res = await logon(app, basic('alice', 'alice-password-1'), form(csrPEM));
     assert.equal(res.status, 429);
     assert.ok(Number(res.headers.get('retry-after')) > 0);
+    // the MyProxyWebService surface: a short text line, the stable code in X-Twitcher-Error
+    assert.equal(res.headers.get('x-twitcher-error'), 'too_many_failures');
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+    assert.equal(await res.text(), 'Too many failed logons; try again later.\n');
   });
 });
