@@ -39,6 +39,19 @@ const certificateDN = {
 const nameParam = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } as const;
 const noValidation = () => () => true;
 
+/**
+ * A user named like the administrator (`admin.username`, in any case: certificate subjects and DN
+ * patterns compare names case-insensitively, RFC 5280 §7.1) would pass for it in logs, audit records
+ * and issued certificates, and makes the next start refuse to run: 409, as for a taken name.
+ */
+function adminNameTaken(username: string): TwitcherError {
+  return new TwitcherError('duplicate_name', {
+    description: `"${username}" is the administrator's user name (admin.username); choose another.`,
+  });
+}
+
+const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
 /** Twitcher's own users (the certificate service's logon checks their passwords). Administrator only. */
 export async function usersRoutes(app: FastifyInstance, { users, adminUsername, requireAdmin }: Options) {
   app.addHook('preHandler', requireAdmin);
@@ -73,12 +86,19 @@ export async function usersRoutes(app: FastifyInstance, { users, adminUsername, 
             certificate_dn: certificateDN,
           },
         },
+        description:
+          "409 `duplicate_name` for a name taken, or the administrator's (`admin.username`, in any case).",
         response: { 201: userSchema, 409: problemSchema, 422: problemSchema },
       },
       validatorCompiler: noValidation,
     },
     async (request, reply) => {
-      const user = await createUser(users, objectBody(request.body));
+      const body = objectBody(request.body);
+      const username = body['username'];
+      if (typeof username === 'string' && sameName(username, adminUsername)) {
+        throw adminNameTaken(username);
+      }
+      const user = await createUser(users, body);
       return reply
         .code(201)
         .header('Location', `/users/${encodeURIComponent(user.username)}`)
@@ -121,6 +141,11 @@ export async function usersRoutes(app: FastifyInstance, { users, adminUsername, 
       validatorCompiler: noValidation,
     },
     async (request, reply) => {
+      const name = request.params.name;
+      // A user stored under the administrator's name before that was refused: not changed, only removed.
+      if (sameName(name, adminUsername) && !(await users.get(name))?.isAdmin) {
+        throw adminNameTaken(name);
+      }
       const body = objectBody(request.body);
       rejectUnknownFields(body, ['password', 'certificate_dn']);
       const dn = body['certificate_dn'];
