@@ -320,8 +320,16 @@ export function forwardedHeader(forwarding: ForwardingInfo): string {
 export type HeaderValue = string | string[];
 export type Headers = Record<string, HeaderValue>;
 
-/** Response fields a rewritten body makes wrong. */
-const REWRITE_DROP = new Set(['content-length', 'etag', 'content-md5', 'accept-ranges', 'digest']);
+/** Response fields a rewritten body makes wrong (RFC 9530 `Content-Digest`/`Repr-Digest` too). */
+const REWRITE_DROP = new Set([
+  'content-length',
+  'etag',
+  'content-md5',
+  'accept-ranges',
+  'digest',
+  'content-digest',
+  'repr-digest',
+]);
 
 const NOTHING_LISTED: ReadonlySet<string> = new Set();
 
@@ -397,18 +405,24 @@ export function upstreamRequestHeaders(
   return out;
 }
 
-/** The upstream's response headers for the client: less hop-by-hop, and less what a rewrite invalidates. */
+/**
+ * The upstream's response headers for the client: less hop-by-hop, less what a rewrite invalidates
+ * (`rewritten`: the body the client gets, or would get for a HEAD, is not the upstream's), and with
+ * `Location` and `Content-Location` mapped by `location` (see rewrite-location.ts).
+ */
 export function clientResponseHeaders(
   upstream: Record<string, HeaderValue | undefined>,
-  options: { rewritten: boolean; location?: (value: string) => string },
+  options: { rewritten: boolean; location?: ((value: string) => string) | undefined },
 ): Headers {
   const listed = connectionListed(upstream['connection']);
   const out: Headers = {};
   for (const [name, value] of Object.entries(upstream)) {
     if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
     if (options.rewritten && REWRITE_DROP.has(name)) continue;
-    if (name === 'location' && options.location && typeof value === 'string') {
-      out[name] = options.location(value);
+    const location = options.location;
+    if (location !== undefined && (name === 'location' || name === 'content-location')) {
+      // A repeated field is malformed, but each of its values is mapped all the same: none passes unmapped.
+      out[name] = typeof value === 'string' ? location(value) : value.map(location);
       continue;
     }
     out[name] = value;

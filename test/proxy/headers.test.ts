@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/load.js';
 import {
   ADDED_REQUEST_HEADERS,
   CONFIGURED_REQUEST_HEADER_RULES,
+  clientResponseHeaders,
   type ForwardingInfo,
   forwardedHeader,
   isStrippedRequestHeader,
@@ -336,6 +337,24 @@ describe('request headers: names configured for Twitcher’s own headers', () =>
     assert.equal(ownHeaderNameProblem('X-X509-User-Chain', 'name'), undefined);
     // the default prefix is inside Twitcher's namespace, so clients' data headers go even without it
     assert.equal(isStrippedRequestHeader('x-twitcher-data-user'), true);
+  });
+});
+
+describe('response headers', () => {
+  const digests = {
+    'content-digest': 'sha-256=:AAAA:',
+    'repr-digest': 'sha-256=:AAAA:',
+    digest: 'SHA-256=AAAA',
+    'content-md5': 'AAAA',
+    etag: '"v1"',
+    'content-type': 'text/xml',
+  };
+  test('a rewritten body loses the digests and validators of the upstream’s; the content type stays', () => {
+    const out = clientResponseHeaders(digests, { rewritten: true });
+    assert.deepEqual(out, { 'content-type': 'text/xml' });
+  });
+  test('a body passed as it came keeps them', () => {
+    assert.deepEqual(clientResponseHeaders(digests, { rewritten: false }), digests);
   });
 });
 
