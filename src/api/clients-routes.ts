@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TwitcherError } from '../errors.js';
 import { clientNotFound, createClient, parseScopes, toClientJSON, updateClient } from '../oauth/clients.js';
 import { introspection } from '../oauth/oauth-routes.js';
-import { parseTokenData } from '../oauth/token-data.js';
+import { MAX_DATA_ENTRIES, MAX_DATA_TOTAL, MAX_DATA_VALUE, parseTokenData } from '../oauth/token-data.js';
 import { grantScopes } from '../oauth/token-endpoint.js';
 import type { TokenService } from '../oauth/token-service-types.js';
 import type { ClientRecord, ClientRepository } from '../store/types.js';
@@ -29,6 +29,21 @@ const clientSchema = {
     user: { type: 'string', nullable: true, description: 'The user its tokens act for on acl services' },
   },
 } as const;
+/** Token data as the OpenAPI document shows it; token-data.ts checks it (docs/tokens.md). */
+function tokenDataSchema(description: string) {
+  return {
+    type: 'object',
+    maxProperties: MAX_DATA_ENTRIES,
+    additionalProperties: {
+      type: 'string',
+      maxLength: MAX_DATA_VALUE,
+      pattern: '^([!-~]([ -~]*[!-~])?)?$',
+    },
+    description:
+      `${description}. Keys: 1 to 64 letters, digits and - (no _), distinct whatever their case; ` +
+      `values: visible ASCII and inner spaces; keys and values total at most ${MAX_DATA_TOTAL} characters.`,
+  } as const;
+}
 const clientInput = {
   type: 'object',
   additionalProperties: false,
@@ -36,11 +51,9 @@ const clientInput = {
     name: { type: 'string' },
     redirect_uri: { type: 'string' },
     scopes: { type: 'array', items: { type: 'string', enum: ['compute', 'register'] }, default: ['compute'] },
-    data: {
-      type: 'object',
-      additionalProperties: { type: 'string' },
-      description: 'Key/value data passed with its tokens to upstreams registered with passTokenData',
-    },
+    data: tokenDataSchema(
+      'Key/value data passed with its tokens to upstreams registered with passTokenData, as headers',
+    ),
     user: {
       type: ['string', 'null'],
       description: 'The user its tokens act for on acl services (the owner); null clears it',
@@ -175,7 +188,14 @@ export async function clientsRoutes(
 
   app.delete<{ Params: { id: string } }>(
     '/clients/:id',
-    { schema: { tags, security, summary: 'Delete a client and its random tokens', params: idParam } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a client: every token it was issued is refused from then on, of every kind',
+        params: idParam,
+      },
+    },
     async (request, reply) => {
       if (!(await clients.delete(request.params.id))) throw clientNotFound(request.params.id);
       return reply.code(204).send();
@@ -198,7 +218,7 @@ export async function clientsRoutes(
               type: 'string',
               description: 'Space-separated; default: the client scopes but register',
             },
-            data: { type: 'object', additionalProperties: { type: 'string' } },
+            data: tokenDataSchema('Merged over the client data (a key replaces the same header name)'),
           },
         },
       },
