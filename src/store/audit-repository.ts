@@ -1,7 +1,10 @@
-/** The audit log of access decisions (both dialects): appended in batches, read newest first. */
-import type { Kysely } from 'kysely';
+/**
+ * The audit log of access decisions (both dialects): appended in batches, read newest first.
+ * Aggregated records (a key, a count) are upserted: one row per key, the counts added.
+ */
+import type { Insertable, Kysely } from 'kysely';
 import { TwitcherError } from '../errors.js';
-import type { Database } from './schema.js';
+import type { AuditTable, Database } from './schema.js';
 import type { AuditRecord, AuditRepository } from './types.js';
 
 /** Rows per INSERT: well under SQLite's limit of bound parameters. */
@@ -28,25 +31,56 @@ function decodeCursor(cursor: string): number {
   return n;
 }
 
+/** The row of a record. */
+function toRow(r: AuditRecord): Insertable<AuditTable> {
+  return {
+    at: r.at,
+    subject: r.subject.slice(0, 255),
+    username: r.username ?? null,
+    client_address: r.clientAddress.slice(0, 64),
+    service: r.service,
+    operation: r.operation.slice(0, 128),
+    permission: r.permission.slice(0, 32),
+    resources: JSON.stringify(r.resources),
+    outcome: r.outcome,
+    rule: r.rule,
+    count: r.count ?? 1,
+    aggregate_key: r.aggregateKey ?? null,
+  };
+}
+
+/** Aggregated records of one batch, one per key (the first one's fields, the counts added). */
+function mergeByKey(records: readonly AuditRecord[]): AuditRecord[] {
+  const byKey = new Map<string, AuditRecord>();
+  for (const r of records) {
+    const key = r.aggregateKey as string;
+    const seen = byKey.get(key);
+    if (seen) seen.count = (seen.count ?? 1) + (r.count ?? 1);
+    else byKey.set(key, { ...r });
+  }
+  return [...byKey.values()];
+}
+
 export function createAuditRepository(db: Kysely<Database>): AuditRepository {
   return {
     async insert(records) {
-      for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+      const single = records.filter((r) => r.aggregateKey === undefined);
+      const aggregated = mergeByKey(records.filter((r) => r.aggregateKey !== undefined));
+      for (let i = 0; i < single.length; i += INSERT_CHUNK) {
         await db
           .insertInto('audit')
-          .values(
-            records.slice(i, i + INSERT_CHUNK).map((r) => ({
-              at: r.at,
-              subject: r.subject.slice(0, 255),
-              username: r.username ?? null,
-              client_address: r.clientAddress.slice(0, 64),
-              service: r.service,
-              operation: r.operation.slice(0, 128),
-              permission: r.permission.slice(0, 32),
-              resources: JSON.stringify(r.resources),
-              outcome: r.outcome,
-              rule: r.rule,
-            })),
+          .values(single.slice(i, i + INSERT_CHUNK).map(toRow))
+          .execute();
+      }
+      for (let i = 0; i < aggregated.length; i += INSERT_CHUNK) {
+        // The row of a key already written (an earlier flush, another instance) gets the count added.
+        await db
+          .insertInto('audit')
+          .values(aggregated.slice(i, i + INSERT_CHUNK).map(toRow))
+          .onConflict((oc) =>
+            oc
+              .column('aggregate_key')
+              .doUpdateSet((eb) => ({ count: eb('audit.count', '+', eb.ref('excluded.count')) })),
           )
           .execute();
       }
@@ -76,6 +110,7 @@ export function createAuditRepository(db: Kysely<Database>): AuditRepository {
         resources: parseList(r.resources),
         outcome: r.outcome === 'allow' ? 'allow' : 'deny',
         rule: r.rule,
+        count: Number(r.count),
       }));
       const last = records[records.length - 1];
       return rows.length > q.limit && last ? { records, nextCursor: String(last.id) } : { records };

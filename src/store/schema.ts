@@ -142,4 +142,8 @@ export interface AuditTable {
   resources: string;
   outcome: string;
   rule: string;
+  /** How many decisions the row stands for (aggregated anonymous refusals); 1 otherwise. */
+  count: number;
+  /** Set on aggregated rows: unique, rows written with the same key are merged (counts added). */
+  aggregate_key: string | null;
 }

@@ -251,6 +251,13 @@ export interface AuditRecord {
   outcome: 'allow' | 'deny';
   /** The rule that decided (resolve.ts describeResolution). */
   rule: string;
+  /** How many decisions the record stands for: 1 (the default), or the refusals counted into it. */
+  count?: number | undefined;
+  /**
+   * Set on aggregated records (authz/audit-log.ts): records inserted with the same key are stored
+   * as one, their counts added, whichever instance or batch writes them. Not read back.
+   */
+  aggregateKey?: string | undefined;
 }
 
 export interface AuditQuery {
@@ -267,6 +274,7 @@ export interface AuditQuery {
 }
 
 export interface AuditRepository {
+  /** Appends the records; one with the `aggregateKey` of a stored one adds its count to it. */
   insert(records: readonly AuditRecord[]): Promise<void>;
   /** Newest first; `nextCursor` when more records match. */
   query(q: AuditQuery): Promise<{ records: AuditRecord[]; nextCursor?: string | undefined }>;

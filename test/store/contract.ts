@@ -242,6 +242,34 @@ export function storeContract(name: string, factory: StoreFactory): void {
 
     if (factory.openSibling) {
       const openSibling = factory.openSibling;
+      test('audit: two instances writing the same aggregated key share one row', async (t) => {
+        const a = await factory.open();
+        t.after(() => a.close());
+        const b = await openSibling(a);
+        t.after(() => b.close());
+        const refusal = {
+          at: 2000,
+          subject: 'anonymous',
+          clientAddress: '192.0.2.1',
+          service: 'emu',
+          operation: 'Execute',
+          permission: 'execute',
+          resources: [],
+          outcome: 'deny' as const,
+          rule: 'no-permission',
+          aggregateKey: 'shared-key',
+        };
+        await Promise.all([
+          a.audit.insert([{ ...refusal, count: 10 }]),
+          b.audit.insert([{ ...refusal, count: 7 }]),
+        ]);
+        const rows = (await a.audit.query({ limit: 10 })).records;
+        assert.deepEqual(
+          rows.map((r) => r.count),
+          [17],
+        );
+      });
+
       test('another instance on the same database sees the writes and hears of them', async (t) => {
         const a = await factory.open();
         t.after(() => a.close());
@@ -703,5 +731,52 @@ export function authzStoreContract(name: string, factory: StoreFactory): void {
       assert.equal(await store.audit.prune(1010), 10);
       assert.equal((await store.audit.query({ limit: 100 })).records.length, 15);
     });
+
+    withStore(
+      'audit: aggregated records are one row per key, their counts added across batches',
+      async (store) => {
+        const refusal = {
+          subject: 'anonymous',
+          clientAddress: '192.0.2.1',
+          service: 'emu',
+          operation: 'Execute',
+          permission: 'execute',
+          resources: ['hello'],
+          outcome: 'deny' as const,
+          rule: 'no-permission',
+        };
+        await store.audit.insert([
+          { ...refusal, at: 1000, count: 3, aggregateKey: 'k1' },
+          { ...refusal, at: 1001, count: 1 },
+          { ...refusal, at: 1002, count: 2, aggregateKey: 'k1', operation: 'GetCapabilities' },
+          { ...refusal, at: 1003, count: 1, aggregateKey: 'k2', clientAddress: '192.0.2.2' },
+        ]);
+        let rows = (await store.audit.query({ limit: 100 })).records;
+        assert.equal(rows.length, 3);
+        const k1 = rows.find((r) => r.at === 1000);
+        // the first record's fields, the counts of the batch added
+        assert.equal(k1?.count, 5);
+        assert.equal(k1?.operation, 'Execute');
+        assert.equal(rows.find((r) => r.at === 1003)?.count, 1);
+        // twin: a record without a key is a row of its own, count 1
+        assert.equal(rows.find((r) => r.at === 1001)?.count, 1);
+        // a later batch (another flush, another instance) adds to the stored row
+        await store.audit.insert([{ ...refusal, at: 1500, count: 4, aggregateKey: 'k1' }]);
+        await store.audit.insert([
+          { ...refusal, at: 1501 },
+          { ...refusal, at: 1502 },
+        ]);
+        rows = (await store.audit.query({ limit: 100 })).records;
+        assert.equal(rows.length, 5);
+        assert.equal(rows.find((r) => r.id === k1?.id)?.count, 9);
+        assert.equal(rows.find((r) => r.id === k1?.id)?.at, 1000);
+        assert.deepEqual(
+          rows.map((r) => r.count).sort((a, b) => (a ?? 0) - (b ?? 0)),
+          [1, 1, 1, 1, 9],
+        );
+        assert.equal(await store.audit.prune(1001), 1);
+        assert.equal((await store.audit.query({ limit: 100 })).records.length, 4);
+      },
+    );
   });
 }

@@ -4,6 +4,7 @@ import * as m002 from './002-oauth.js';
 import * as m003 from './003-issued-certificates.js';
 import * as m004 from './004-service-cert-subjects.js';
 import * as m005 from './005-authorization.js';
+import * as m006 from './006-audit-counts.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, VersionedMigration> = {
   '003-issued-certificates': m003,
   '004-service-cert-subjects': m004,
   '005-authorization': m005,
+  '006-audit-counts': m006,
 };
 
 class StaticProvider implements MigrationProvider {
