@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import type { Agent } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import {
+  describeMapRequest,
+  leaksForbiddenLayer,
+  MAP_SIMPLER,
+  type MapFuzzRequest,
+  type MapKind,
+  renderMapRequest,
+  sampleMapRequests,
+} from '../helpers/fuzz-map-requests.js';
+import {
+  createFuzzAgent,
+  mapConcurrent,
+  minimise,
+  sendWire,
+  type WireAnswer,
+} from '../helpers/fuzz-runner.js';
+import { addClient, fetchToken } from '../helpers/oauth.js';
+import { type MapServerPeer, peerAvailable, requirePeer, startMapServer } from '../helpers/peers.js';
+import { admin, registerService } from '../helpers/register.js';
+
+/**
+ * The canary fuzz's claim for MapServer: where anonymous may read only the layer `regions`, no
+ * request without credentials gets the layer `cities` out of the real MapServer, whether the GetMap /
+ * GetFeature rides in the body (form or XML, any Content-Type, charset or coding) under a
+ * GetCapabilities or allowed-layer query, or in oddly spelled query keys. The oracle looks at what
+ * MapServer produced (a PNG map — smuggled GetMaps ask for PNG, the allowed decoy for JPEG — or a
+ * city's name in a GetFeature answer), not at Twitcher's status. With a credential that may read
+ * every layer the same generator must get `cities` out: the test can fail.
+ */
+
+const SEED = Number(process.env['TWITCHER_FUZZ_SEED'] ?? 20260611);
+const COUNT = Number(process.env['TWITCHER_FUZZ_COUNT'] ?? 800);
+const ALLOWED_COUNT = 200;
+const CONCURRENCY = 8;
+const MINIMISE = 12;
+
+const KINDS: { kind: MapKind; service: string; resource: string; permission: string }[] = [
+  { kind: 'wms', service: 'smuggle_wms', resource: 'layer', permission: 'getmap' },
+  { kind: 'wfs', service: 'smuggle_wfs', resource: 'featuretype', permission: 'getfeature' },
+];
+
+describe('interop: MapServer smuggling — the forbidden layer never leaves without credentials', () => {
+  let app: TestApp;
+  let map: MapServerPeer | undefined;
+  let agent: Agent | undefined;
+  let credential = '';
+
+  before(async () => {
+    if (!peerAvailable('mapserver').ok) return;
+    map = await startMapServer();
+    app = await startTestApp(undefined);
+    await admin(app, 'POST', '/users', { username: 'reader', password: 'reader-password-1' });
+    for (const { kind, service, resource, permission } of KINDS) {
+      await registerService(app, { name: service, url: map.url, type: kind, auth: 'acl' });
+      await admin(app, 'POST', `/services/${service}/resources`, { kind: resource, name: 'regions' });
+      await admin(app, 'POST', `/services/${service}/resources`, { kind: resource, name: 'cities' });
+      await admin(app, 'POST', '/permissions', {
+        group: 'anonymous',
+        service,
+        permission: 'getcapabilities',
+        scope: 'match',
+      });
+      // anonymous: the allowed layer only
+      await admin(app, 'POST', '/permissions', {
+        group: 'anonymous',
+        service,
+        resource: 'regions',
+        permission,
+      });
+      if (kind === 'wfs') {
+        await admin(app, 'POST', '/permissions', {
+          group: 'anonymous',
+          service,
+          resource: 'regions',
+          permission: 'describefeaturetype',
+        });
+      }
+      // reader: every layer (the allowed phase)
+      await admin(app, 'POST', '/permissions', { user: 'reader', service, permission });
+    }
+    const client = await addClient(app, { name: 'reader-laptop', user: 'reader' });
+    const { status, body } = await fetchToken(app, client);
+    assert.equal(status, 200);
+    credential = `Bearer ${body['access_token'] as string}`;
+    agent = createFuzzAgent(CONCURRENCY);
+  });
+  after(async () => {
+    agent?.destroy();
+    await app?.close();
+    await map?.stop();
+  });
+
+  const send = (kind: MapKind, service: string, r: MapFuzzRequest, auth?: string): Promise<WireAnswer> => {
+    const wire = renderMapRequest(kind, r, `/ows/proxy/${service}`);
+    return sendWire(app.url, agent as Agent, {
+      ...wire,
+      headers: { ...wire.headers, ...(auth !== undefined && { authorization: auth }) },
+    });
+  };
+
+  for (const { kind, service } of KINDS) {
+    test(`${service}: ${COUNT} smuggling requests of seed ${SEED} without credentials never get cities out`, async (t) => {
+      if (!requirePeer(t, 'mapserver')) return;
+      const requests = sampleMapRequests(kind, SEED, COUNT);
+      const answers = await mapConcurrent(requests, CONCURRENCY, (r) => send(kind, service, r));
+      const statuses: Record<string, number> = {};
+      for (const a of answers)
+        statuses[a.error ? 'error' : a.status] = (statuses[a.error ? 'error' : a.status] ?? 0) + 1;
+      t.diagnostic(`${service}: ${COUNT} sent, answers ${JSON.stringify(statuses)}`);
+      const offenders = requests.flatMap((request, index) =>
+        leaksForbiddenLayer(kind, answers[index] as WireAnswer) ? [{ request, index }] : [],
+      );
+      if (offenders.length === 0) return;
+      const seen = new Set<string>();
+      const shrunk = await mapConcurrent(offenders.slice(0, MINIMISE), CONCURRENCY, ({ request }) =>
+        minimise(request, MAP_SIMPLER, async (c) => leaksForbiddenLayer(kind, await send(kind, service, c))),
+      );
+      const classes = shrunk.filter((r) => {
+        const key = describeMapRequest(r);
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      assert.fail(
+        `${offenders.length} of ${COUNT} requests of seed ${SEED} without credentials got the forbidden layer ` +
+          `out of MapServer through ${service} (replay: TWITCHER_FUZZ_SEED=${SEED} TWITCHER_FUZZ_COUNT=${COUNT}).\n` +
+          `Smallest offending requests ({service} = /ows/proxy/${service}):\n` +
+          classes.map((r) => `  ${describeMapRequest(r)}\n      ${JSON.stringify(r)}`).join('\n') +
+          `\nFirst offenders as generated:\n` +
+          offenders
+            .slice(0, 10)
+            .map(
+              (o) =>
+                `  #${o.index} (Twitcher answered ${answers[o.index]?.status}): ${describeMapRequest(o.request)}`,
+            )
+            .join('\n'),
+      );
+    });
+
+    test(`${service}: the same generator with a credential for every layer does get cities out`, async (t) => {
+      if (!requirePeer(t, 'mapserver')) return;
+      const requests = sampleMapRequests(kind, SEED, ALLOWED_COUNT);
+      const answers = await mapConcurrent(requests, CONCURRENCY, (r) => send(kind, service, r, credential));
+      const leaked = answers.filter((a) => leaksForbiddenLayer(kind, a)).length;
+      t.diagnostic(`${service} with a credential: ${leaked} of ${ALLOWED_COUNT} got cities`);
+      assert.ok(leaked > 0, 'the oracle never saw the forbidden layer, even with a credential');
+    });
+  }
+});
