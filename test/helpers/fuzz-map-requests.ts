@@ -132,15 +132,16 @@ export function mapFuzzRequest(kind: MapKind): fc.Arbitrary<MapFuzzRequest> {
   return fc.record({
     method: fc.oneof(
       { arbitrary: fc.constant('POST'), weight: 4 },
+      { arbitrary: fc.constant('GET'), weight: 2 },
       { arbitrary: pick(['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']), weight: 1 },
     ),
     path: fc.oneof({ arbitrary: fc.constant(''), weight: 6 }, { arbitrary: pick(MAP_PATHS), weight: 1 }),
     query: fc.oneof(
       { arbitrary: pick(MAP_DECOYS[kind]), weight: 4 },
-      { arbitrary: pick(MAP_QUERY_SMUGGLES[kind]), weight: 1 },
+      { arbitrary: pick(MAP_QUERY_SMUGGLES[kind]), weight: 2 },
     ),
     contentType: pick(MAP_CONTENT_TYPES),
-    body: fc.oneof({ arbitrary: pick(smuggled), weight: 6 }, { arbitrary: fc.constant('none'), weight: 1 }),
+    body: fc.oneof({ arbitrary: pick(smuggled), weight: 6 }, { arbitrary: fc.constant('none'), weight: 2 }),
     prelude: pick(['none', 'none', 'whitespace', 'comment'] as const),
     charset: fc.oneof(
       { arbitrary: fc.constant('utf-8' as const), weight: 4 },
@@ -162,6 +163,24 @@ export function mapFuzzRequest(kind: MapKind): fc.Arbitrary<MapFuzzRequest> {
 export function sampleMapRequests(kind: MapKind, seed: number, count: number): MapFuzzRequest[] {
   return fc.sample(mapFuzzRequest(kind), { seed, numRuns: count });
 }
+
+/** The plainest request for the forbidden layer: a GET of it by KVP. */
+export const MAP_PLAIN: Record<MapKind, Partial<MapFuzzRequest>> = {
+  wms: {
+    method: 'GET',
+    path: '',
+    query: MAP_QUERY_SMUGGLES.wms[0] as string,
+    contentType: null,
+    body: 'none',
+  },
+  wfs: {
+    method: 'GET',
+    path: '',
+    query: MAP_QUERY_SMUGGLES.wfs[0] as string,
+    contentType: null,
+    body: 'none',
+  },
+};
 
 export const MAP_SIMPLER: Partial<MapFuzzRequest>[] = [
   { charset: 'utf-8', bom: false, declaration: 'none', coding: 'none', framing: 'length', prelude: 'none' },
