@@ -86,6 +86,37 @@ export function carriesBody(headers: IncomingHttpHeaders): boolean {
   return (length !== undefined && length.trim() !== '0') || headers['transfer-encoding'] !== undefined;
 }
 
+/** Headers a front proxy's auth subrequest names the original method in (nginx recipe, ingress-nginx; Traefik). */
+const ORIGINAL_METHOD_HEADERS = ['x-original-method', 'x-forwarded-method'] as const;
+
+/**
+ * The methods `/ows/verify` must judge, every one of which must be allowed. nginx's `auth_request`
+ * subrequest is always a GET without the body, whatever the client sent: the original method comes
+ * in `X-Original-Method` (docs/deployment.md), or Traefik's `X-Forwarded-Method`. A GET that names
+ * none may stand for a POST with a body: it is judged as one too (`unknown: true`), fail closed. A
+ * named method is judged besides the method the request came with, so a forged name can only add a
+ * refusal.
+ */
+export function verifyMethods(
+  method: string,
+  headers: IncomingHttpHeaders,
+): { method: string; unknown?: true }[] {
+  const actual = method.toUpperCase();
+  let named: string | undefined;
+  for (const name of ORIGINAL_METHOD_HEADERS) {
+    const value = headers[name];
+    const v = (Array.isArray(value) ? value.join(',') : value)?.trim().toUpperCase();
+    if (v) {
+      named = v;
+      break;
+    }
+  }
+  if (named === undefined) {
+    return actual === 'GET' ? [{ method: actual }, { method: 'POST', unknown: true }] : [{ method: actual }];
+  }
+  return named === actual ? [{ method: actual }] : [{ method: actual }, { method: named }];
+}
+
 function isForm(contentType: string | undefined): boolean {
   return (contentType ?? '').trimStart().toLowerCase().startsWith('application/x-www-form-urlencoded');
 }

@@ -9,7 +9,12 @@ import type { Decision } from '../policy/decide.js';
 import { buildPublicOperations } from '../policy/public-operations.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import type { UpstreamAgents } from './agents.js';
-import { type AuthorizeContext, type AuthorizeRequest, createAuthorizer } from './authorize.js';
+import {
+  type AuthorizeContext,
+  type AuthorizeRequest,
+  createAuthorizer,
+  verifyMethods,
+} from './authorize.js';
 import { bearerChallenge, CHALLENGES, type CredentialDeps, createCredentials } from './credentials.js';
 import { createForward } from './forward.js';
 import { readLimitedBody } from './read-body.js';
@@ -73,10 +78,14 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     };
   }
 
-  async function judge(request: FastifyRequest, prefix: string, withBody: boolean) {
+  async function judge(request: FastifyRequest, prefix: string, withBody: boolean, method = request.method) {
     const context: AuthorizeContext = {};
     request.twitcherProxy = context;
-    const auth = await authorizer.authorize(authorizeRequest(request, withBody), prefix, context);
+    const auth = await authorizer.authorize(
+      { ...authorizeRequest(request, withBody), method },
+      prefix,
+      context,
+    );
     request.log.debug(
       {
         service: auth.service.name,
@@ -103,11 +112,19 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     return forward(request, reply, auth, { data, extraHeaders: delegated, visible: auth.acl?.visible });
   };
 
+  // Every method the original request may have had must be allowed (see verifyMethods).
   const verifyHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const { decision } = await judge(request, verifyPrefix, false);
-    if (!decision.allow) {
-      const err = deny(decision);
-      return sendVerify(reply, err.status, err.description, err.headers, err.code);
+    for (const { method, unknown } of verifyMethods(request.method, request.headers)) {
+      let decision: Decision;
+      try {
+        ({ decision } = await judge(request, verifyPrefix, false, method));
+      } catch (err) {
+        throw unknown ? explainUnknownMethod(toTwitcherError(err)) : err;
+      }
+      if (!decision.allow) {
+        const err = unknown ? explainUnknownMethod(deny(decision)) : deny(decision);
+        return sendVerify(reply, err.status, err.description, err.headers, err.code);
+      }
     }
     return sendVerify(reply, 200, 'Access to service is allowed.', {}, undefined);
   };
@@ -129,6 +146,19 @@ function deny(decision: Extract<Decision, { allow: false }>): TwitcherError {
     status: decision.status,
     description: decision.description,
     headers: challenge ? { 'WWW-Authenticate': challenge } : {},
+  });
+}
+
+/** A refusal of a GET /verify that did not name the original method says so: the fix is in the front proxy. */
+function explainUnknownMethod(err: TwitcherError): TwitcherError {
+  if (err.status !== 401 && err.status !== 403) return err;
+  return new TwitcherError(err.code, {
+    status: err.status,
+    description:
+      `${err.description} /ows/verify was not told the original method (X-Original-Method), so the ` +
+      'request may carry a body it cannot see; see docs/deployment.md.',
+    headers: err.headers,
+    ...(err.detail !== undefined && { detail: err.detail }),
   });
 }
 

@@ -96,8 +96,11 @@ async function world(
 const EXECUTE = (id: string) =>
   `service=WPS&version=1.0.0&request=Execute&identifier=${id}&DataInputs=name=x`;
 
-async function get(app: TestApp, query: string, token?: string, path = '/ows/proxy/emu') {
-  return fetch(`${app.url}${path}?${query}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+async function get(app: TestApp, query: string, token?: string, path = '/ows/proxy/emu', method = 'GET') {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  // /ows/verify is told the original method, as the nginx auth_request recipe does
+  if (path.startsWith('/ows/verify') && method) headers['x-original-method'] = method;
+  return fetch(`${app.url}${path}?${query}`, { headers });
 }
 
 async function processes(res: Response): Promise<string[]> {
@@ -217,6 +220,11 @@ describe('proxy: auth acl', () => {
     assert.equal(((await ok.json()) as { access: boolean }).access, true);
     assert.equal((await get(w.app, EXECUTE('secret'), w.bob, '/ows/verify/emu')).status, 403);
     assert.equal((await get(w.app, EXECUTE('secret'), undefined, '/ows/verify/emu')).status, 401);
+    // the original request was a POST, or is not named: a body /verify cannot see, refused to bob
+    assert.equal((await get(w.app, EXECUTE('hello'), w.bob, '/ows/verify/emu', 'POST')).status, 403);
+    const unnamed = await get(w.app, EXECUTE('hello'), w.bob, '/ows/verify/emu', '');
+    assert.equal(unnamed.status, 403);
+    assert.match(((await unnamed.json()) as { description: string }).description, /X-Original-Method/);
     assert.equal(w.up.seen.length, before);
   });
 

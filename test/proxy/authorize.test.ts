@@ -10,7 +10,7 @@ import { isTwitcherError } from '../../src/errors.js';
 import type { AccessTokenInfo } from '../../src/oauth/tokens/types.js';
 import { buildPublicOperations } from '../../src/policy/public-operations.js';
 import { ANONYMOUS, type Subject } from '../../src/policy/subject.js';
-import { type AuthorizeRequest, createAuthorizer } from '../../src/proxy/authorize.js';
+import { type AuthorizeRequest, createAuthorizer, verifyMethods } from '../../src/proxy/authorize.js';
 import type { Credentials } from '../../src/proxy/credentials.js';
 import type { Service } from '../../src/registry/service.js';
 
@@ -325,4 +325,22 @@ describe('authorize: one decision for /ows/proxy and /ows/verify', () => {
     assert.equal(form.decision.allow, false, 'the form token is not looked at: Bearer header only here');
     assert.equal(form.body?.toString(), 'service=WPS&request=Execute&version=1.0.0&identifier=hello');
   });
+});
+
+describe('verifyMethods: what /ows/verify judges, every one of which must be allowed', () => {
+  const rows: [string, string, Record<string, string>, string[]][] = [
+    ['nginx subrequest naming GET', 'GET', { 'x-original-method': 'GET' }, ['GET']],
+    ['nginx subrequest naming POST', 'GET', { 'x-original-method': 'post' }, ['GET', 'POST']],
+    ["Traefik's X-Forwarded-Method", 'GET', { 'x-forwarded-method': 'PUT' }, ['GET', 'PUT']],
+    ['a GET naming nothing may stand for a POST', 'GET', {}, ['GET', 'POST?']],
+    ['an empty name is no name', 'GET', { 'x-original-method': ' ' }, ['GET', 'POST?']],
+    ['a POST is judged as a POST whatever it names', 'POST', { 'x-original-method': 'GET' }, ['POST', 'GET']],
+    ['a HEAD naming nothing is a HEAD', 'HEAD', {}, ['HEAD']],
+  ];
+  for (const [name, method, headers, expected] of rows) {
+    it(name, () => {
+      const got = verifyMethods(method, headers).map((m) => `${m.method}${m.unknown ? '?' : ''}`);
+      assert.deepEqual(got, expected);
+    });
+  }
 });

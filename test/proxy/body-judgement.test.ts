@@ -102,7 +102,9 @@ describe('proxy: the body decides', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     assert.equal(withToken.status, 200);
-    const get = await fetch(`${app.url}/ows/verify/emu?service=WPS&request=GetCapabilities`);
+    const get = await fetch(`${app.url}/ows/verify/emu?service=WPS&request=GetCapabilities`, {
+      headers: { 'x-original-method': 'GET' },
+    });
     assert.equal(get.status, 200);
   });
 });

@@ -339,10 +339,20 @@ describe('proxy: decisions', () => {
     const up = await startUpstream(t);
     const app = await startTestApp(t);
     await registerService(app, { name: 'emu', url: `${up.url}/wps`, auth: 'token' });
-    let res = await fetch(`${app.url}/ows/verify/emu?service=WPS&request=GetCapabilities`);
+    const original = { headers: { 'x-original-method': 'GET' } };
+    let res = await fetch(`${app.url}/ows/verify/emu?service=WPS&request=GetCapabilities`, original);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { description: 'Access to service is allowed.', access: true });
-    res = await fetch(`${app.url}/ows/verify/emu/outputs/x.xml`);
+    // nginx's auth_request subrequest is a GET whatever the client sent: without the original
+    // method, the request may be a POST whose body /verify cannot see
+    res = await fetch(`${app.url}/ows/verify/emu?service=WPS&request=GetCapabilities`);
+    assert.equal(res.status, 401);
+    assert.match(((await res.json()) as { description: string }).description, /X-Original-Method/);
+    res = await fetch(`${app.url}/ows/verify/emu?service=WPS&request=GetCapabilities`, {
+      headers: { 'x-original-method': 'POST' },
+    });
+    assert.equal(res.status, 401);
+    res = await fetch(`${app.url}/ows/verify/emu/outputs/x.xml`, original);
     assert.equal(res.status, 401);
     assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="twitcher"');
     const body = (await res.json()) as { access: boolean; code: string };

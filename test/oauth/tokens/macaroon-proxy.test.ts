@@ -21,7 +21,9 @@ describe('macaroons through the proxy', () => {
   let token: string;
   const execute = (service: string, process: string) =>
     `${app.url}/ows/proxy/${service}?service=WPS&request=Execute&version=1.0.0&identifier=${process}`;
-  const get = (url: string, bearer: string) => fetch(url, { headers: { authorization: `Bearer ${bearer}` } });
+  // the original method named, as the nginx auth_request recipe sends it to /ows/verify
+  const get = (url: string, bearer: string) =>
+    fetch(url, { headers: { authorization: `Bearer ${bearer}`, 'x-original-method': 'GET' } });
 
   before(async () => {
     app = await startTestApp(undefined, { overrides: { 'token.type': 'macaroon', 'token.keyDir': keyDir } });
@@ -48,6 +50,12 @@ describe('macaroons through the proxy', () => {
       narrowed,
     );
     assert.equal(verify.status, 200);
+    // without the original method, /verify must assume a body it cannot see: the caveat refuses it
+    const unknown = await fetch(
+      `${app.url}/ows/verify/emu?service=WPS&request=Execute&version=1.0.0&identifier=hello`,
+      { headers: { authorization: `Bearer ${narrowed}` } },
+    );
+    assert.equal(unknown.status, 403);
   });
 
   test('denied: another process, another service, another method — 403 naming the caveat', async () => {
