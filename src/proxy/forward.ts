@@ -4,11 +4,11 @@
  * to the proxy's (streamed), capabilities filtered per principal on acl services.
  */
 import { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
 import { pipeline, type Transform, Writable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/config.js';
+import { TwitcherError } from '../errors.js';
 import { createResponseRewriter, isRewritableContentType } from '../ows/capabilities/content.js';
 import { addCapabilitiesFilter, mustFilter } from '../ows/capabilities/filter-response.js';
 import type { RewriteRules } from '../ows/capabilities/rewrite-rules.js';
@@ -16,10 +16,11 @@ import { rewriteBuffer } from '../ows/capabilities/rewrite-stream.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import type { UpstreamAgents } from './agents.js';
 import { type Authorization, carriesBody } from './authorize.js';
-import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { clientResponseHeaders, type Headers, upstreamRequestHeaders } from './headers.js';
 import { mapUpstreamError } from './map-upstream-error.js';
 import { publicSide } from './proxy-url.js';
 import { RewriteRulesCache } from './rewrite-cache.js';
+import { rewriteLocation } from './rewrite-location.js';
 import { buildUpstreamTarget } from './upstream-url.js';
 
 export interface ForwardDeps {
@@ -113,42 +114,46 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
     // undici's stream(): the response body is written straight into what the factory returns —
     // the client's response itself when nothing is rewritten — with backpressure, without an
     // intermediate Readable (the bench showed fastify's stream sending path costing half the CPU).
+    // A rewritten body goes out through a pipeline whose end is `pipelineDone`.
+    let pipelineDone: Promise<Error | null> | undefined;
     const factory: Dispatcher.StreamFactory = ({ statusCode, headers: upstreamHeaders }) => {
-      const noBody = method === 'HEAD' || statusCode === 204 || statusCode === 304;
-      const kind = noBody ? false : isRewritableContentType(headerString(upstreamHeaders['content-type']));
+      const head = method === 'HEAD';
+      const bodiless = statusCode === 204 || statusCode === 304;
+      // What the body of a GET would be: a HEAD's fields describe that body (RFC 9110 §9.3.2).
+      const type = bodiless ? false : isRewritableContentType(headerString(upstreamHeaders['content-type']));
+      const kind = head ? false : type;
       const rules = kind === 'json' ? jsonRules : xmlRules;
       const encoding = headerString(upstreamHeaders['content-encoding']);
       const length = Number(headerString(upstreamHeaders['content-length']) ?? Number.NaN);
-      const filtered = visible !== undefined && mustFilter(statusCode, noBody, kind);
+      const filtered = visible !== undefined && mustFilter(statusCode, head || bodiless, kind);
       const small =
         !filtered && kind !== false && !encoding && Number.isFinite(length) && length <= SMALL_BODY;
       const rewriter = kind && !small ? createResponseRewriter({ contentEncoding: encoding, rules }) : null;
       if (filtered) addCapabilitiesFilter(rewriter, visible);
-      const rewritten = small || rewriter !== null;
       const out = clientResponseHeaders(upstreamHeaders, {
-        rewritten,
-        ...(upstreamHeaders['location'] !== undefined && {
-          location: (v: string) => rewriteString(xmlRules, v),
-        }),
+        // A HEAD of a document the GET would rewrite must not announce the upstream's length or
+        // validators (RFC 9110 §8.6): the rewritten body has neither. (An encoding the rewriter
+        // cannot decode leaves the GET as it came; its HEAD still says less, which is allowed.)
+        rewritten: small || rewriter !== null || (head && type !== false),
+        location:
+          upstreamHeaders['location'] === undefined && upstreamHeaders['content-location'] === undefined
+            ? undefined
+            : (value: string) => rewriteLocation(value, `${target.origin}${target.path}`, xmlRules),
       });
-      reply.hijack();
-      for (const [name, value] of Object.entries(reply.getHeaders())) {
-        if (value !== undefined && !(name in out)) raw.setHeader(name, value as string);
+      if (small) return collectAndRewrite(reply, statusCode, out, rules);
+      if (!rewriter) {
+        writeHead(reply, statusCode, out);
+        return raw;
       }
-      raw.statusCode = statusCode;
-      for (const [name, value] of Object.entries(out)) raw.setHeader(name, value);
-      if (small) return collectAndRewrite(raw, rules);
-      if (!rewriter) return raw;
+      // The status line waits for the first rewritten byte: a body that fails before it (a corrupt
+      // gzip fails in its first chunk) is still answered 502 by the route.
       const [first, ...rest] = rewriter.streams;
-      pipeline([first as Transform, ...rest, raw], (err) => {
-        if (err)
-          request.log.warn(
-            { err: err.message, service: service.name },
-            'upstream body failed while rewriting',
-          );
+      pipelineDone = new Promise((resolve) => {
+        pipeline([first as Transform, ...rest, new ClientBody(reply, statusCode, out)], resolve);
       });
       return first as Transform;
     };
+    let failure: unknown;
     try {
       await agent.stream(
         {
@@ -162,17 +167,87 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
         factory,
       );
     } catch (err) {
-      // After the headers went out nothing can be said to the client but a cut connection.
-      if (reply.sent || abort.aborted) {
-        if (!abort.aborted)
-          request.log.warn({ err: (err as Error).message }, 'upstream response failed midway');
-        raw.destroy();
-        return reply;
-      }
-      throw mapUpstreamError(err);
+      failure = err ?? new Error('upstream request failed');
     }
-    return reply;
+    // Decided once the pipeline settled: a rewriting stage may fail after the upstream body ended
+    // (the last gzip block, the flush), and only then is it known whether the status line went out.
+    if (pipelineDone !== undefined) {
+      const rewriteFailure = await pipelineDone;
+      failure ??= rewriteFailure ?? undefined;
+    }
+    if (failure === undefined) return reply;
+    // Once the status line went out nothing can be said to the client but a cut connection: never a
+    // complete-looking response with part of the body.
+    if (reply.sent || abort.aborted) {
+      if (!abort.aborted)
+        request.log.warn(
+          { err: (failure as Error).message, service: service.name },
+          'upstream response failed midway',
+        );
+      raw.destroy();
+      return reply;
+    }
+    throw failure instanceof TwitcherError ? failure : mapUpstreamError(failure);
   };
+}
+
+/** The client's response gets the upstream's status and the headers decided for it; fastify steps aside. */
+function writeHead(reply: FastifyReply, statusCode: number, headers: Headers): void {
+  reply.hijack();
+  const raw = reply.raw;
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined && !(name in headers)) raw.setHeader(name, value);
+  }
+  raw.statusCode = statusCode;
+  for (const [name, value] of Object.entries(headers)) raw.setHeader(name, value);
+}
+
+/**
+ * The end of a rewrite pipeline: the client's response, whose status and headers are written with
+ * the first byte of the body (or at the end of an empty one). Until then the reply is untouched, so
+ * an error can still be answered by the route's error handler.
+ */
+class ClientBody extends Writable {
+  readonly #reply: FastifyReply;
+  readonly #statusCode: number;
+  readonly #headers: Headers;
+  #written = false;
+  #waiting: ((error?: Error | null) => void) | undefined;
+
+  constructor(reply: FastifyReply, statusCode: number, headers: Headers) {
+    super();
+    this.#reply = reply;
+    this.#statusCode = statusCode;
+    this.#headers = headers;
+    const raw = reply.raw;
+    raw.on('drain', () => {
+      const callback = this.#waiting;
+      this.#waiting = undefined;
+      callback?.();
+    });
+    // The client went away while the pipeline waits for it (the upstream may be done already, so
+    // undici's abort would not reach the pipeline): end it.
+    raw.once('close', () => this.destroy());
+  }
+
+  #writeHead(): void {
+    if (this.#written) return;
+    this.#written = true;
+    writeHead(this.#reply, this.#statusCode, this.#headers);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#writeHead();
+    if (this.#reply.raw.write(chunk)) callback();
+    else this.#waiting = callback;
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.#writeHead();
+    // Not waiting for 'finish': a client that goes away now must not leave the pipeline pending.
+    this.#reply.raw.end();
+    callback();
+  }
 }
 
 function headerString(v: string | string[] | undefined): string | undefined {
@@ -180,7 +255,12 @@ function headerString(v: string | string[] | undefined): string | undefined {
 }
 
 /** Gathers a small body, rewrites it whole and sends it with its new length. */
-function collectAndRewrite(res: ServerResponse, rules: RewriteRules): Writable {
+function collectAndRewrite(
+  reply: FastifyReply,
+  statusCode: number,
+  headers: Headers,
+  rules: RewriteRules,
+): Writable {
   const chunks: Buffer[] = [];
   let size = 0;
   return new Writable({
@@ -194,16 +274,11 @@ function collectAndRewrite(res: ServerResponse, rules: RewriteRules): Writable {
         rules,
         chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
       );
-      res.setHeader('content-length', body.length);
-      res.end(body, () => callback());
-    },
-    destroy(err, callback) {
-      if (err && !res.writableEnded) res.destroy(err);
-      callback(err);
+      // Nothing was sent before: a body that failed on its way here is still a 502.
+      writeHead(reply, statusCode, headers);
+      reply.raw.setHeader('content-length', body.length);
+      reply.raw.end(body);
+      callback();
     },
   });
-}
-
-function rewriteString(rules: RewriteRules, value: string): string {
-  return rewriteBuffer(rules, Buffer.from(value, 'latin1')).toString('latin1');
 }
