@@ -86,6 +86,17 @@ export function carriesBody(headers: IncomingHttpHeaders): boolean {
   return (length !== undefined && length.trim() !== '0') || headers['transfer-encoding'] !== undefined;
 }
 
+/**
+ * The original request's framing, as the nginx recipe names it to `/ows/verify` (the subrequest
+ * itself has no body): `X-Original-Content-Length`, `X-Original-Transfer-Encoding`.
+ */
+function originalCarriesBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['x-original-content-length'];
+  const coding = headers['x-original-transfer-encoding'];
+  const given = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join('') : (v ?? '')).trim();
+  return (given(length) !== '' && given(length) !== '0') || given(coding) !== '';
+}
+
 /** Headers a front proxy's auth subrequest names the original method in (nginx recipe, ingress-nginx; Traefik). */
 const ORIGINAL_METHOD_HEADERS = ['x-original-method', 'x-forwarded-method'] as const;
 
@@ -155,7 +166,8 @@ export function createAuthorizer(deps: AuthorizeDeps): Authorizer {
     let body: Buffer | undefined;
     let form: string | undefined;
     if (isOWSService(service.type)) {
-      const framed = carriesBody(request.headers);
+      const framed =
+        carriesBody(request.headers) || (request.readBody === undefined && originalCarriesBody(request.headers));
       if (framed && NO_BODY_METHODS.has(method)) {
         throw new TwitcherError('invalid_request', {
           description: `A ${method} request to an OGC service must not carry a body.`,
