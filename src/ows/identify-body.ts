@@ -10,7 +10,7 @@
  *   declaration's encoding as an XML processor does.
  * - **Form**: text holding at least one `=`, without control characters other than white space (RFC
  *   1866 §8.2.1 wants printable ASCII; sloppy clients send raw spaces and UTF-8, which upstreams read
- *   as KVP all the same). Such bytes are no XML document to PyWPS, and MapServer reads them as KVP.
+ *   as KVP all the same). Whether it is read as KVP depends on its label too (parse-request.ts).
  * - EBCDIC XML (`4C 6F A7 94`, "<?xm"), which libxml2 can decode, is not read here: unknown.
  * - Anything else is **unknown**: the caller treats it as an unidentified operation (fail closed).
  */

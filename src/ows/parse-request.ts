@@ -49,6 +49,18 @@ function mediaType(contentType: string | undefined): string {
   return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
 }
 
+/**
+ * Upstreams read a body as KVP only under the form label (CGI MapServer, servlet containers,
+ * werkzeug); PyWPS reads it as JSON whenever the label contains `json` (anywhere, even in a
+ * parameter): such a body is never judged as a form, whatever its shape.
+ */
+function readAsForm(contentType: string | undefined): boolean {
+  return (
+    mediaType(contentType) === 'application/x-www-form-urlencoded' &&
+    !(contentType ?? '').toLowerCase().includes('json')
+  );
+}
+
 /** A label that promises XML: the content must then be XML (MapServer parses such a body as XML). */
 function labelledXML(contentType: string | undefined): boolean {
   const type = mediaType(contentType);
@@ -105,7 +117,7 @@ function fromBody(input: OWSRequestInput, body: Buffer, kvp: Kvp, limits: ParseL
       locator: 'body',
     });
   }
-  if (found.kind === 'form') {
+  if (found.kind === 'form' && readAsForm(input.contentType)) {
     const own: Kvp = new Map();
     readKvp(found.text, own);
     if (own.has('request') || own.has('service')) {
@@ -114,7 +126,10 @@ function fromBody(input: OWSRequestInput, body: Buffer, kvp: Kvp, limits: ParseL
     }
     return unidentifiedRequest(input, 'a form body that names no OWS request');
   }
-  return unidentifiedRequest(input, found.why);
+  return unidentifiedRequest(
+    input,
+    found.kind === 'form' ? 'a body that is form-encoded but not labelled so' : found.why,
+  );
 }
 
 type ParseLimits = XMLLimits & { maxNodes?: number | undefined };

@@ -172,10 +172,19 @@ describe('POST bodies by content type', () => {
   it('an XML body sent as text/plain is parsed as XML', () => {
     assert.equal(post(`\n  ${EXECUTE}`, 'text/plain').encoding, 'xml');
   });
-  it('a form-encoded body sent as text/plain is read as KVP', () => {
-    const r = post('service=wps&request=execute&identifier=x&version=1.0.0', 'text/plain');
-    assert.equal(r.operation, 'Execute');
-    assert.deepEqual(r.identifiers, ['x']);
+  it('a form-encoded body not labelled as a form is unidentified (no upstream reads it as KVP)', () => {
+    for (const label of ['text/plain', undefined, 'application/octet-stream']) {
+      const r = post('service=wps&request=GetCapabilities', label);
+      assert.equal(r.kind, 'unidentified', label);
+    }
+  });
+  it('a JSON Execute that also reads as a form under a GetCapabilities decoy is unidentified', () => {
+    // PyWPS parses the body as JSON whenever the label contains "json", even in a parameter
+    const body = '{"operation":"execute","identifier":"x","pad":"&request=GetCapabilities&service=WPS&"}';
+    for (const label of ['application/json', 'application/x-www-form-urlencoded; profile=json']) {
+      assert.equal(post(body, label).kind, 'unidentified', label);
+    }
+    assert.equal(post(body, 'application/x-www-form-urlencoded').operation, 'GetCapabilities');
   });
   it('a *+xml body is parsed as XML', () => {
     assert.equal(post(EXECUTE, 'application/vnd.ogc.wps+xml').encoding, 'xml');
