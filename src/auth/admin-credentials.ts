@@ -99,6 +99,6 @@ function throttled(
   return {
     username,
     verify: (u, p, address) =>
-      throttle.attempt(u, address, 'Too many failed attempts; try again later.', () => check(u, p)),
+      throttle.attempt(u, address, p, 'Too many failed attempts; try again later.', () => check(u, p)),
   };
 }

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { TwitcherError } from '../errors.js';
 
 /**
@@ -71,6 +72,9 @@ export interface CredentialThrottleOptions {
 export class CredentialThrottle {
   readonly #limiter: FailureLimiter;
   readonly #now: () => number;
+  /** Attempts being verified, by a keyed digest of user name, address and password (never kept). */
+  readonly #inFlight = new Map<string, Promise<boolean>>();
+  readonly #key = randomBytes(32);
 
   constructor(max: number, options: CredentialThrottleOptions = {}) {
     this.#limiter = new FailureLimiter(max, CREDENTIAL_WINDOW_MS);
@@ -90,18 +94,34 @@ export class CredentialThrottle {
   }
 
   /**
-   * `check`, then `verify` the password: the attempt counts as a failure while it is being verified,
+   * `check`, then `verify` the password. The attempt counts as a failure while it is being verified,
    * so a burst of concurrent guesses is refused past `max` instead of all reaching the (costly)
-   * password check. A success forgets the user name's failures; a `verify` that throws (the store is
-   * down) takes the attempt back.
+   * password check; the same credentials sent again from the same address while they are being
+   * verified share that one check (a client's parallel requests are one attempt, not a burst). A
+   * success forgets the user name's failures; a `verify` that throws (the store is down) takes the
+   * attempt back.
    */
   async attempt(
     username: string,
     address: string,
+    password: string,
     description: string,
     verify: () => Promise<boolean>,
   ): Promise<boolean> {
+    const id = createHmac('sha256', this.#key)
+      .update(`${username}\0${address}\0${password}`)
+      .digest('base64');
+    const same = this.#inFlight.get(id);
+    if (same) return same;
     this.check(username, address, description);
+    const outcome = this.#verify(username, address, verify);
+    this.#inFlight.set(id, outcome);
+    const forget = () => this.#inFlight.delete(id);
+    outcome.then(forget, forget);
+    return outcome;
+  }
+
+  async #verify(username: string, address: string, verify: () => Promise<boolean>): Promise<boolean> {
     const at = this.#now();
     const [user, addr] = [userKey(username), addressKey(address)];
     this.#limiter.fail(user, at);

@@ -11,7 +11,7 @@ export function createPasswordGate(users: UserRepository, maxFailures: number) {
   const verify = createUserVerifier(users);
   const throttle = new CredentialThrottle(maxFailures);
   return async function check(username: string, password: string, address: string): Promise<boolean> {
-    return throttle.attempt(username, address, 'Too many failed attempts; try again later.', () =>
+    return throttle.attempt(username, address, password, 'Too many failed attempts; try again later.', () =>
       verify(username, password),
     );
   };

@@ -85,6 +85,18 @@ describe('admin API: failed administrator credentials are throttled', () => {
     await Promise.all(answers.map((r) => r.body?.cancel()));
   });
 
+  test('twin: a burst of concurrent requests with the right password is let in, every one', async (t) => {
+    const app = await limitedApp(t);
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () => services(app, basic('admin', ADMIN_PASSWORD))),
+    );
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      Array(40).fill(200),
+    );
+    await Promise.all(answers.map((r) => r.body?.cancel()));
+  });
+
   test('missing credentials are no failure: 401 each time, never 429', async (t) => {
     const app = await limitedApp(t);
     for (let i = 0; i < 5; i++) {
@@ -123,6 +135,8 @@ describe('admin API: failed administrator credentials are throttled', () => {
 });
 
 describe('CredentialThrottle', () => {
+  /** A fresh password for each attempt: distinct guesses. */
+  let n = 0;
   const clock = () => {
     let now = 1_000_000;
     return { now: () => now, advance: (ms: number) => (now += ms) };
@@ -136,24 +150,27 @@ describe('CredentialThrottle', () => {
       checks++;
       return false;
     };
-    assert.equal(await throttle.attempt('alice', '10.0.0.1', 'slow down', wrong), false);
-    assert.equal(await throttle.attempt('alice', '10.0.0.1', 'slow down', wrong), false);
+    assert.equal(await throttle.attempt('alice', '10.0.0.1', `pw-${n++}`, 'slow down', wrong), false);
+    assert.equal(await throttle.attempt('alice', '10.0.0.1', `pw-${n++}`, 'slow down', wrong), false);
     await assert.rejects(
-      throttle.attempt('alice', '10.0.0.1', 'slow down', wrong),
+      throttle.attempt('alice', '10.0.0.1', `pw-${n++}`, 'slow down', wrong),
       (err) => isTooMany(err) && (err as TwitcherError).description === 'slow down',
     );
     assert.equal(checks, 2);
     c.advance(CREDENTIAL_WINDOW_MS - 1);
-    await assert.rejects(throttle.attempt('alice', '10.0.0.1', 'slow down', wrong), isTooMany);
+    await assert.rejects(throttle.attempt('alice', '10.0.0.1', `pw-${n++}`, 'slow down', wrong), isTooMany);
     c.advance(1);
-    assert.equal(await throttle.attempt('alice', '10.0.0.1', 'slow down', async () => true), true);
+    assert.equal(
+      await throttle.attempt('alice', '10.0.0.1', `pw-${n++}`, 'slow down', async () => true),
+      true,
+    );
     assert.equal(checks, 2);
   });
 
   test('Retry-After is the time until the oldest failure leaves the window', async () => {
     const c = clock();
     const throttle = new CredentialThrottle(1, { now: c.now });
-    await throttle.attempt('bob', '10.0.0.2', 'x', async () => false);
+    await throttle.attempt('bob', '10.0.0.2', `pw-${n++}`, 'x', async () => false);
     c.advance(60_000);
     assert.throws(
       () => throttle.check('bob', '10.0.0.3', 'x'),
@@ -174,7 +191,7 @@ describe('CredentialThrottle', () => {
       return false;
     };
     const attempts = Array.from({ length: 20 }, () =>
-      throttle.attempt('carol', '10.0.0.4', 'x', slowWrong).then(
+      throttle.attempt('carol', '10.0.0.4', `pw-${n++}`, 'x', slowWrong).then(
         () => 'checked',
         (err: unknown) => (isTooMany(err) ? 'throttled' : 'other'),
       ),
@@ -185,34 +202,60 @@ describe('CredentialThrottle', () => {
     assert.equal(outcomes.filter((o) => o === 'throttled').length, 17);
   });
 
+  test('the same credentials sent in parallel are one attempt: one check, every request let in', async () => {
+    const throttle = new CredentialThrottle(3);
+    let checks = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slowRight = async () => {
+      checks++;
+      await gate;
+      return true;
+    };
+    const attempts = Array.from({ length: 20 }, () =>
+      throttle.attempt('erin', '10.0.0.8', 'erin-password', 'x', slowRight),
+    );
+    release();
+    assert.deepEqual(await Promise.all(attempts), Array(20).fill(true));
+    assert.equal(checks, 1);
+    // twin: the same wrong password in parallel is one failure, not twenty
+    const wrong = await Promise.all(
+      Array.from({ length: 20 }, () => throttle.attempt('erin', '10.0.0.8', 'typo', 'x', async () => false)),
+    );
+    assert.deepEqual(wrong, Array(20).fill(false));
+    assert.equal(await throttle.attempt('erin', '10.0.0.8', 'erin-password', 'x', async () => true), true);
+  });
+
   test("one's own right password does not buy the address more guesses at other names", async () => {
     const throttle = new CredentialThrottle(3);
-    await throttle.attempt('victim', '10.0.0.5', 'x', async () => false);
-    await throttle.attempt('victim2', '10.0.0.5', 'x', async () => false);
-    assert.equal(await throttle.attempt('mallory', '10.0.0.5', 'x', async () => true), true);
-    await throttle.attempt('victim3', '10.0.0.5', 'x', async () => false);
+    await throttle.attempt('victim', '10.0.0.5', `pw-${n++}`, 'x', async () => false);
+    await throttle.attempt('victim2', '10.0.0.5', `pw-${n++}`, 'x', async () => false);
+    assert.equal(await throttle.attempt('mallory', '10.0.0.5', `pw-${n++}`, 'x', async () => true), true);
+    await throttle.attempt('victim3', '10.0.0.5', `pw-${n++}`, 'x', async () => false);
     await assert.rejects(
-      throttle.attempt('victim4', '10.0.0.5', 'x', async () => false),
+      throttle.attempt('victim4', '10.0.0.5', `pw-${n++}`, 'x', async () => false),
       isTooMany,
     );
     // twin: the successful name itself starts again from another address
-    assert.equal(await throttle.attempt('mallory', '10.0.0.6', 'x', async () => true), true);
+    assert.equal(await throttle.attempt('mallory', '10.0.0.6', `pw-${n++}`, 'x', async () => true), true);
   });
 
   test('a check that fails (the store is down) is no failed attempt', async () => {
     const throttle = new CredentialThrottle(1);
     for (let i = 0; i < 3; i++) {
       await assert.rejects(
-        throttle.attempt('dave', '10.0.0.7', 'x', async () => {
+        throttle.attempt('dave', '10.0.0.7', `pw-${n++}`, 'x', async () => {
           throw new Error('store down');
         }),
         /store down/,
       );
     }
     // twin: one real failure is counted
-    assert.equal(await throttle.attempt('dave', '10.0.0.7', 'x', async () => false), false);
+    assert.equal(await throttle.attempt('dave', '10.0.0.7', `pw-${n++}`, 'x', async () => false), false);
     await assert.rejects(
-      throttle.attempt('dave', '10.0.0.7', 'x', async () => true),
+      throttle.attempt('dave', '10.0.0.7', `pw-${n++}`, 'x', async () => true),
       isTooMany,
     );
   });
