@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../authz/access-control.js';
+import { MAX_REFUSAL_KEYS, REFUSAL_INTERVAL } from '../authz/audit-log.js';
 import type { FieldError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { failFields } from './authz-json.js';
@@ -28,7 +29,19 @@ const recordSchema = {
     permission: { type: 'string' },
     resources: { type: 'array', items: { type: 'string' } },
     outcome: { type: 'string', enum: ['allow', 'deny'] },
-    rule: { type: 'string', description: 'What decided: a permission, administrator, no-permission…' },
+    rule: {
+      type: 'string',
+      description: 'What decided: a permission, administrator, no-permission…; `overflow` (see count)',
+    },
+    count: {
+      type: 'integer',
+      minimum: 1,
+      description:
+        'How many decisions the record stands for: 1, or for anonymous refusals, those of the same client ' +
+        `address, service and operation in ${REFUSAL_INTERVAL / 1000} seconds (time: the first). Past ` +
+        `${MAX_REFUSAL_KEYS} such keys in that time, the rest are counted in one record per service with ` +
+        'client_address, operation and permission `*` and rule `overflow`.',
+    },
   },
 } as const;
 
@@ -55,6 +68,7 @@ export async function auditRoutes(
         summary: 'Access decisions of acl services, newest first',
         description:
           'Records are written within a second of the decision and kept for `authz.auditRetention`. ' +
+          'Anonymous refusals are counted (`count`), not recorded one by one. ' +
           'Follow `next_cursor` (as `cursor`) for the next page.',
         querystring: {
           type: 'object',
@@ -125,6 +139,7 @@ export async function auditRoutes(
           resources: r.resources,
           outcome: r.outcome,
           rule: r.rule,
+          count: r.count ?? 1,
         })),
         next_cursor: page.nextCursor ?? null,
       };
