@@ -152,7 +152,29 @@ export class CredentialThrottle {
 }
 
 const userKey = (username: string) => `user:${username}`;
-const addressKey = (address: string) => `addr:${address}`;
+const addressKey = (address: string) => `addr:${addressBlock(address)}`;
+
+/**
+ * The block an address counts for: an IPv4 address itself (also IPv4-mapped), an IPv6 address its
+ * /64, which one host commonly has whole (RFC 7421): else each of its 2^64 addresses would get its
+ * own allowance of failures.
+ */
+export function addressBlock(address: string): string {
+  if (!address.includes(':')) return address;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped?.[1]) return mapped[1];
+  const [head = '', tail] = address.split('%')[0]?.toLowerCase().split('::') ?? [];
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
 
 function keys(username: string, address: string): string[] {
   return [userKey(username), addressKey(address)];

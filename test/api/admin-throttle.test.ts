@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CREDENTIAL_WINDOW_MS, CredentialThrottle } from '../../src/auth/failure-limiter.js';
+import { addressBlock, CREDENTIAL_WINDOW_MS, CredentialThrottle } from '../../src/auth/failure-limiter.js';
 import { TwitcherError } from '../../src/errors.js';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -62,6 +62,16 @@ describe('admin API: failed administrator credentials are throttled', () => {
     // twin: the administrator from another address, and another name from there, are judged as usual
     assert.equal((await services(app, basic('admin', ADMIN_PASSWORD), '198.51.100.8')).status, 200);
     assert.equal((await services(app, basic('nobody', 'x'), '198.51.100.8')).status, 401);
+  });
+
+  test('an IPv6 client counts as its /64: new addresses of the same host get no new guesses', async (t) => {
+    const app = await limitedApp(t);
+    for (const [i, name] of ['root', 'administrator', 'twitcher'].entries()) {
+      assert.equal((await services(app, basic(name, 'x'), `2001:db8:0:7::${i + 1}`)).status, 401);
+    }
+    assert.equal((await services(app, basic('admin', ADMIN_PASSWORD), '2001:db8:0:7:ffff::9')).status, 429);
+    // twin: the next /64 is another client
+    assert.equal((await services(app, basic('admin', ADMIN_PASSWORD), '2001:db8:0:8::1')).status, 200);
   });
 
   test('per user name: wrong passwords for the administrator from many addresses stop its name everywhere', async (t) => {
@@ -258,5 +268,20 @@ describe('CredentialThrottle', () => {
       throttle.attempt('dave', '10.0.0.7', `pw-${n++}`, 'x', async () => true),
       isTooMany,
     );
+  });
+
+  test('addressBlock: IPv4 as it is (also IPv4-mapped), IPv6 by its /64', () => {
+    const cases: [string, string][] = [
+      ['192.0.2.7', '192.0.2.7'],
+      ['::ffff:192.0.2.7', '192.0.2.7'],
+      ['2001:db8::1', '2001:db8:0:0::/64'],
+      ['2001:0DB8:0000:0000:ffff::1', '2001:db8:0:0::/64'],
+      ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+      ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+      ['::1', '0:0:0:0::/64'],
+    ];
+    for (const [address, block] of cases) assert.equal(addressBlock(address), block, address);
+    // twin: neighbouring /64s differ
+    assert.notEqual(addressBlock('2001:db8:0:1::1'), addressBlock('2001:db8:0:2::1'));
   });
 });
