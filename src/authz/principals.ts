@@ -5,8 +5,9 @@
  * or memberships (of any instance, through the store's change feed).
  *
  * - A token of Twitcher's own acts for the user that owns its client (none: no user of its own).
- * - An external provider's token acts for the user named by `authz.externalUserClaim`, with the
- *   groups Twitcher has among those in `authz.externalGroupsClaim` (never `administrators`).
+ * - An external provider's token acts for the user named by `authz.externalUserClaim` (never for the
+ *   administrator account), with the groups Twitcher has among those in `authz.externalGroupsClaim`
+ *   (never `administrators`).
  * - A certificate acts for the user registered with its subject DN, or — issued by Twitcher's own
  *   CA — for the user `name` of the subject `certs.baseDN` + `CN=name`.
  * - A user who gave its password (HTTP Basic, `authz.basicAuth`): that user.
@@ -125,7 +126,10 @@ export class PrincipalResolver {
     const claims = token.claims ?? {};
     const name = claimAt(claims, this.#options.externalUserClaim);
     const username = typeof name === 'string' && name !== '' ? name : undefined;
-    const user = username !== undefined ? await this.#store.users.get(username) : undefined;
+    const named = username !== undefined ? await this.#store.users.get(username) : undefined;
+    // Twitcher's administrator is never an external identity: a provider that lets anyone pick the
+    // user name "admin" (self-registration) must not hand out Twitcher's administration.
+    const user = named?.isAdmin ? undefined : named;
     const groups = groupNames(claimAt(claims, this.#options.externalGroupsClaim)).filter(
       (g) => g !== ADMINISTRATORS,
     );

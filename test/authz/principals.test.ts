@@ -105,6 +105,14 @@ describe('authz: subjects to principals', () => {
     });
     assert.equal(stranger.user, undefined);
     assert.equal(stranger.label, 'external:zed');
+    // a provider user who calls itself like Twitcher's administrator is not the administrator
+    const impostor = await resolver.resolve({
+      kind: 'token',
+      token: token({ kind: 'external', claims: { preferred_username: 'root' } }),
+    });
+    assert.equal(impostor.admin, false);
+    assert.equal(impostor.user, undefined);
+    assert.equal(impostor.label, 'external:root');
     assert.deepEqual(
       stranger.groups.map((g) => g.name),
       ['anonymous', 'authenticated', 'climate'],
