@@ -166,6 +166,55 @@ function refuseLookalikeKey(raw: string): void {
   });
 }
 
+/** The reserved key `rawKey` is or reads as under any upstream's reading, else undefined. Never throws. */
+function reservedReadingOf(rawKey: string): string | undefined {
+  const plain = isPlainKey(rawKey);
+  const key = plain ? rawKey.toLowerCase() : decodeKey(rawKey);
+  if (KVP_KEYS.has(key)) return key;
+  if (plain || isSettledKey(key)) return undefined;
+  try {
+    refuseLookalikeKey(rawKey);
+    return undefined;
+  } catch (err) {
+    // a control character alone names no reserved key (no locator)
+    return err instanceof TwitcherError ? err.locator : undefined;
+  }
+}
+
+/**
+ * Python's `parse_qsl` before 3.9.2 (and WebOb, and other frameworks on it) also split pairs on `;`:
+ * `x=1;request=Execute` is a `request` there. A pair whose `;`-separated parts name a reserved key is
+ * refused, so no reading of the separators changes what was judged.
+ */
+function refuseSemicolonKeys(pair: string): void {
+  const parts = pair.split(';');
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i] as string;
+    const eq = part.indexOf('=');
+    const reserved = reservedReadingOf(eq < 0 ? part : part.slice(0, eq));
+    if (reserved !== undefined) {
+      throw new TwitcherError('invalid_parameter', {
+        description: `A parameter holds ";${reserved}=", which servers that split parameters on ";" read as ${reserved}: send it apart`,
+        locator: reserved,
+      });
+    }
+  }
+}
+
+/**
+ * True when an `a=b&c=d` reading of `source` names a reserved key under any upstream's reading. For a
+ * body that is another kind of document (XML) but that an upstream may read as a form because of its
+ * label: MapServer reads a form-labelled body as KVP. Pairs are split on `&` only: an XML document
+ * holds `&amp;request=` in every reference URL, which a `;` reading would take for a `request`.
+ */
+export function namesReservedKey(source: string): boolean {
+  for (const pair of source.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0 && reservedReadingOf(pair.slice(0, eq)) !== undefined) return true;
+  }
+  return false;
+}
+
 export function decodeValue(raw: string, key: string): string {
   const s = plusToSpace(raw);
   if (!s.includes('%')) return s;
@@ -185,12 +234,14 @@ export function decodeValue(raw: string, key: string): string {
  */
 export function readKvp(source: string, kvp: Kvp): void {
   const length = source.length;
+  const semicolons = source.includes(';');
   let start = 0;
   let eq = source.indexOf('=');
   while (start <= length) {
     let end = source.indexOf('&', start);
     if (end < 0) end = length;
     if (end > start) {
+      if (semicolons) refuseSemicolonKeys(source.slice(start, end));
       if (eq !== -1 && eq < start) eq = source.indexOf('=', start);
       const hasValue = eq !== -1 && eq < end;
       const rawKey = source.slice(start, hasValue ? eq : end);

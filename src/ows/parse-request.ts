@@ -30,7 +30,7 @@
 import { TwitcherError } from '../errors.js';
 import { finish, otherRequest, unidentifiedRequest } from './build-request.js';
 import { identifyBody } from './identify-body.js';
-import { type Kvp, kvpVersion, readKvp, serviceValue, single } from './kvp.js';
+import { type Kvp, kvpVersion, namesReservedKey, readKvp, serviceValue, single } from './kvp.js';
 import { canonicalOperation, isOWSService } from './operations.js';
 import { missing } from './request-errors.js';
 import { emptyResources, kvpResources } from './request-resources.js';
@@ -55,10 +55,11 @@ function mediaType(contentType: string | undefined): string {
  * parameter): such a body is never judged as a form, whatever its shape.
  */
 function readAsForm(contentType: string | undefined): boolean {
-  return (
-    mediaType(contentType) === 'application/x-www-form-urlencoded' &&
-    !(contentType ?? '').toLowerCase().includes('json')
-  );
+  return isFormLabel(contentType) && !(contentType ?? '').toLowerCase().includes('json');
+}
+
+function isFormLabel(contentType: string | undefined): boolean {
+  return mediaType(contentType) === 'application/x-www-form-urlencoded';
 }
 
 /** A label that promises XML: the content must then be XML (MapServer parses such a body as XML). */
@@ -103,6 +104,16 @@ function fromBody(input: OWSRequestInput, body: Buffer, kvp: Kvp, limits: ParseL
   if (body.length > limits.maxBytes) throw tooLarge(limits);
   const found = identifyBody(body);
   if (found.kind === 'xml') {
+    // MapServer reads a form-labelled body as KVP: an XML document that also names reserved keys
+    // that way (`<!--&request=GetFeature&-->`) is two requests at once
+    if (isFormLabel(input.contentType) && typeof found.document !== 'string') {
+      if (namesReservedKey(found.document.toString('utf8'))) {
+        throw new TwitcherError('malformed_body', {
+          description: 'The form-labelled XML body also reads as KVP naming OWS parameters.',
+          locator: 'body',
+        });
+      }
+    }
     const root = parseXML(found.document, {
       maxBytes: limits.maxBytes,
       maxDepth: limits.maxDepth,

@@ -334,3 +334,66 @@ describe('duplicated reserved keys', () => {
     refused(post('reque%C5%BFt=Execute'), 'service=WPS&request=GetCapabilities', 'request');
   });
 });
+
+describe('";" separators (Python parse_qsl before 3.9.2, WebOb)', () => {
+  const parse = (query: string) =>
+    parseOWSRequest(
+      { method: 'GET', query, path: '', serviceType: 'wps' },
+      { maxBytes: 65536, maxDepth: 16 },
+    );
+  it('a pair hiding ;request= after a GetCapabilities is refused', () => {
+    for (const q of [
+      'service=WPS&request=GetCapabilities&x=1;request=Execute',
+      'service=WPS&x=1;request=Execute&request=GetCapabilities',
+      'service=WPS;identifier=secret&request=GetCapabilities',
+      'service=WPS&request=GetCapabilities&x=1;%20REQUEST=Execute',
+    ]) {
+      assert.throws(
+        () => parse(q),
+        (e: unknown) => isTwitcherError(e) && e.code === 'invalid_parameter',
+        q,
+      );
+    }
+  });
+  it('a ";" that names nothing reserved is allowed (the twin)', () => {
+    assert.equal(parse('service=WPS&request=GetCapabilities&x=1;y=2;z').operation, 'GetCapabilities');
+  });
+});
+
+describe('a form-labelled XML body that also reads as KVP', () => {
+  const post = (body: string, contentType: string) =>
+    parseOWSRequest(
+      { method: 'POST', query: '', path: '', serviceType: 'wfs', contentType, body: Buffer.from(body) },
+      { maxBytes: 65536, maxDepth: 16 },
+    );
+  const doc =
+    '<!--&request=GetFeature&typename=cities&--><wfs:GetCapabilities xmlns:wfs="http://www.opengis.net/wfs" service="WFS"/>';
+  it('is refused under the form label (MapServer would read GetFeature)', () => {
+    assert.throws(
+      () => post(doc, 'application/x-www-form-urlencoded'),
+      (e: unknown) => isTwitcherError(e) && e.code === 'malformed_body',
+    );
+  });
+  it('is judged as XML under an XML label, and a plain XML body under the form label passes (twins)', () => {
+    assert.equal(post(doc, 'text/xml').operation, 'GetCapabilities');
+    const plain = '<wfs:GetCapabilities xmlns:wfs="http://www.opengis.net/wfs" service="WFS"/>';
+    assert.equal(post(plain, 'application/x-www-form-urlencoded').operation, 'GetCapabilities');
+    // a reference URL in a document (curl -d @execute.xml posts under the form label)
+    const execute =
+      '<wps:Execute xmlns:wps="http://www.opengis.net/wps/1.0.0" xmlns:ows="http://www.opengis.net/ows/1.1" xmlns:xlink="http://www.w3.org/1999/xlink" service="WPS" version="1.0.0">' +
+      '<ows:Identifier>hello</ows:Identifier><wps:DataInputs><wps:Input><ows:Identifier>f</ows:Identifier>' +
+      '<wps:Reference xlink:href="http://x/wfs?service=WFS&amp;request=GetFeature&amp;typename=a"/></wps:Input></wps:DataInputs></wps:Execute>';
+    const r = parseOWSRequest(
+      {
+        method: 'POST',
+        query: '',
+        path: '',
+        serviceType: 'wps',
+        contentType: 'application/x-www-form-urlencoded',
+        body: Buffer.from(execute),
+      },
+      { maxBytes: 65536, maxDepth: 16 },
+    );
+    assert.equal(r.operation, 'Execute');
+  });
+});
