@@ -81,8 +81,18 @@ export interface Expectation {
   code?: string;
   upstream?: 'nothing' | UpstreamPredicate;
   response?: ResponseExpectation;
-  /** proxy cases: what `/ows/verify` must answer, when the general agreement rule is not it. */
-  verify?: { status: number | number[]; code?: string };
+  /**
+   * proxy cases: what `/ows/verify` must answer, when the general agreement rule is not it; `skip`
+   * for a request nginx refuses itself before any auth subrequest (broken framing).
+   */
+  verify?: { status: number | number[]; code?: string } | 'skip';
+  /**
+   * The refusal comes from the HTTP layer (framing, method token), before any route: the answer
+   * need not be in the surface's format.
+   */
+  protocolError?: boolean;
+  /** Strings (placeholders filled in) the upstream must not have seen, whether or not it got the request. */
+  neverUpstream?: string[];
 }
 
 /** Named credentials the runner makes (fixtures.ts). */

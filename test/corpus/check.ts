@@ -2,6 +2,7 @@
  * Checks of one answer against a case's expectation, collected as messages (a case reports every
  * way it is wrong at once, not only the first).
  */
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { ERROR_CODES, type ErrorCode } from '../../src/errors.js';
 import type { SeenRequest } from '../helpers/upstream.js';
 import type { Expectation, ResponseExpectation, UpstreamPredicate } from './case-types.js';
@@ -55,7 +56,7 @@ export function checkCode(answer: WireAnswer, format: Format, code: string): str
 }
 
 /** Rules that hold for every answer of every surface, whatever the case expects. */
-export function checkInvariants(answer: WireAnswer, upstreamOrigin: string): string[] {
+export function checkInvariants(answer: WireAnswer, upstreamOrigin: string | undefined): string[] {
   const out: string[] = [];
   if (answer.status === 0) out.push(`no answer: ${answer.error ?? 'connection closed'}`);
   if (answer.status === 500) out.push('500: bad input must never be an internal error');
@@ -64,6 +65,7 @@ export function checkInvariants(answer: WireAnswer, upstreamOrigin: string): str
   }
   if (answer.status === 429 && answer.headers['retry-after'] === undefined)
     out.push('429 without Retry-After');
+  if (upstreamOrigin === undefined) return out;
   const host = new URL(upstreamOrigin).host;
   const all = `${JSON.stringify(answer.headers)}\n${answer.body.toString('latin1')}`;
   if (all.includes(host)) out.push(`the answer names the upstream (${host})`);
@@ -119,6 +121,29 @@ export function checkResponse(
   });
 }
 
+/**
+ * The body sent, byte for byte — or, for a body with a Content-Encoding, its decoded bytes sent
+ * without that Content-Encoding (docs/security.md: the decoded bytes are forwarded).
+ */
+function sameBody(seen: SeenRequest, sent: { body: Buffer; contentEncoding?: string | undefined }): boolean {
+  if (seen.body.equals(sent.body)) return true;
+  const coding = sent.contentEncoding?.trim().toLowerCase();
+  if (coding === undefined || seen.headers['content-encoding'] !== undefined) return false;
+  try {
+    const decoded =
+      coding === 'gzip'
+        ? gunzipSync(sent.body)
+        : coding === 'deflate'
+          ? inflateSync(sent.body)
+          : coding === 'br'
+            ? brotliDecompressSync(sent.body)
+            : undefined;
+    return decoded?.equals(seen.body) ?? false;
+  } catch {
+    return false;
+  }
+}
+
 function decodeKey(k: string): string {
   try {
     return decodeURIComponent(decodeURIComponent(k.replaceAll('+', ' ')))
@@ -133,7 +158,7 @@ function decodeKey(k: string): string {
 export function checkUpstream(
   seen: SeenRequest[],
   predicate: 'nothing' | UpstreamPredicate | undefined,
-  sent: { body: Buffer; secrets: string[] },
+  sent: { body: Buffer; secrets: string[]; contentEncoding?: string | undefined },
 ): string[] {
   const out: string[] = [];
   for (const s of seen) {
@@ -177,7 +202,7 @@ export function checkUpstream(
   for (const [h, v] of Object.entries(predicate.headersEqual ?? {})) {
     if (s.headers[h] !== v) out.push(`upstream ${h}=${String(s.headers[h])}, expected ${v}`);
   }
-  if (predicate.bodySameAsSent && !s.body.equals(sent.body)) {
+  if (predicate.bodySameAsSent && !sameBody(s, sent)) {
     out.push(`upstream body differs from the one sent (${s.body.length} vs ${sent.body.length} bytes)`);
   }
   const everything = `${s.url}\n${JSON.stringify(s.headers)}\n${s.body.toString('latin1')}`.toLowerCase();

@@ -167,6 +167,7 @@ export async function buildWorld(): Promise<World> {
       'clientCerts.caFile': join(dir, 'client-ca.pem'),
       'clientCerts.header': 'X-SSL-Client-Cert',
       'clientCerts.headerFrom': ['127.0.0.1'],
+      'clientCerts.delegationHeader': 'X-X509-User-Chain',
     },
   });
   const close = async () => {

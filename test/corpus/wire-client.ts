@@ -82,7 +82,14 @@ function decode(body: Buffer, encoding: string | undefined): Buffer {
   return body;
 }
 
-export function parseAnswer(raw: Buffer, method: string): WireAnswer {
+export function parseAnswer(whole: Buffer, method: string): WireAnswer {
+  let raw = whole;
+  // interim answers (100 Continue) come before the final one
+  while (/^HTTP\/1\.[01] 1\d\d /.test(raw.subarray(0, 13).toString('latin1'))) {
+    const interim = raw.indexOf('\r\n\r\n');
+    if (interim < 0) break;
+    raw = raw.subarray(interim + 4);
+  }
   const end = raw.indexOf('\r\n\r\n');
   if (end < 0) return { status: 0, headers: {}, body: Buffer.alloc(0), error: 'no complete answer' };
   const lines = raw.subarray(0, end).toString('latin1').split('\r\n');
