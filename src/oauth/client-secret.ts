@@ -9,8 +9,16 @@ export function generateClientId(): string {
   return randomUUID().replaceAll('-', '');
 }
 
+/**
+ * 256 random bits, base64url. A secret starting with `-` reads as an option on command lines
+ * (`twitcherctl gentoken -s -x…` and most argument parsers): one in 64 would, so such draws are
+ * drawn again (the secret keeps 256 bits of entropy less a fraction of one).
+ */
 export function generateClientSecret(): string {
-  return randomBytes(32).toString('base64url');
+  for (;;) {
+    const secret = randomBytes(32).toString('base64url');
+    if (!secret.startsWith('-')) return secret;
+  }
 }
 
 export function hashSecret(secret: string): string {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/types.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { newToken } from '../helpers/oauth.js';
 import { PEERS_PYTHON, type PeerServer, peerAvailable, requirePeer, startPyWPS } from '../helpers/peers.js';
@@ -76,6 +78,7 @@ describe('interop: macaroons narrowed by pymacaroons, through the proxy to PyWPS
   const apps: Partial<Record<'before' | 'during' | 'after', TestApp>> = {};
   let token = '';
   let oldToken = '';
+  let store: Store | undefined;
 
   const execute = (app: TestApp, service: string, process: string, bearer: string) =>
     fetch(
@@ -87,13 +90,18 @@ describe('interop: macaroons narrowed by pymacaroons, through the proxy to PyWPS
     if (!haveAll) return;
     wps = await startPyWPS();
     const keys = { before: [OLD], during: [NEW, OLD], after: [NEW] };
+    // one database, as the instances of a rotation share theirs: a token's client must exist
+    store = await openStore('sqlite::memory:');
     for (const phase of ['before', 'during', 'after'] as const) {
       const app = await startTestApp(undefined, {
+        store,
         overrides: { 'token.type': 'macaroon', 'token.issuer': ISSUER, 'token.macaroonKeys': keys[phase] },
       });
       apps[phase] = app;
-      for (const name of ['emu', 'emu_other']) {
-        await registerService(app, { name, url: wps.url, type: 'wps', auth: 'token' });
+      if (phase === 'before') {
+        for (const name of ['emu', 'emu_other']) {
+          await registerService(app, { name, url: wps.url, type: 'wps', auth: 'token' });
+        }
       }
     }
     token = await newToken(apps.during!);
@@ -102,6 +110,7 @@ describe('interop: macaroons narrowed by pymacaroons, through the proxy to PyWPS
   after(async () => {
     await wps?.stop();
     for (const app of Object.values(apps)) await app?.close();
+    await store?.close();
   });
 
   test('pymacaroons reads a Twitcher macaroon and verifies it with the root key', (t) => {
