@@ -42,6 +42,11 @@ export interface AuthorizeRequest extends CredentialRequest {
   headers: IncomingHttpHeaders;
   /** Reads the whole body, up to `maxBytes` (more is 413). Absent on `/ows/verify`: the body is unseen. */
   readBody?: ((maxBytes: number) => Promise<Buffer>) | undefined;
+  /**
+   * `/ows/verify` judging the method a front proxy named: the framing it names too
+   * (`X-Original-Content-Length`, `X-Original-Transfer-Encoding`) is the original request's.
+   */
+  originalFraming?: boolean | undefined;
 }
 
 /** What the route learnt of the request, filled in as it goes (for the error's exception dialect). */
@@ -106,12 +111,13 @@ const ORIGINAL_METHOD_HEADERS = ['x-original-method', 'x-forwarded-method'] as c
  * in `X-Original-Method` (docs/deployment.md), or Traefik's `X-Forwarded-Method`. A GET that names
  * none may stand for a POST with a body: it is judged as one too (`unknown: true`), fail closed. A
  * named method is judged besides the method the request came with, so a forged name can only add a
- * refusal.
+ * refusal; the original framing the front names goes with the named method (`named: true`), the
+ * request's own framing with its own method.
  */
 export function verifyMethods(
   method: string,
   headers: IncomingHttpHeaders,
-): { method: string; unknown?: true }[] {
+): { method: string; named?: true; unknown?: true }[] {
   const actual = method.toUpperCase();
   let named: string | undefined;
   for (const name of ORIGINAL_METHOD_HEADERS) {
@@ -125,7 +131,9 @@ export function verifyMethods(
   if (named === undefined) {
     return actual === 'GET' ? [{ method: actual }, { method: 'POST', unknown: true }] : [{ method: actual }];
   }
-  return named === actual ? [{ method: actual }] : [{ method: actual }, { method: named }];
+  return named === actual
+    ? [{ method: actual, named: true }]
+    : [{ method: actual }, { method: named, named: true }];
 }
 
 function isForm(contentType: string | undefined): boolean {
@@ -166,8 +174,9 @@ export function createAuthorizer(deps: AuthorizeDeps): Authorizer {
     let body: Buffer | undefined;
     let form: string | undefined;
     if (isOWSService(service.type)) {
-      const framed =
-        carriesBody(request.headers) || (request.readBody === undefined && originalCarriesBody(request.headers));
+      const framed = request.originalFraming
+        ? originalCarriesBody(request.headers)
+        : carriesBody(request.headers);
       if (framed && NO_BODY_METHODS.has(method)) {
         throw new TwitcherError('invalid_request', {
           description: `A ${method} request to an OGC service must not carry a body.`,

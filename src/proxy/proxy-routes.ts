@@ -78,11 +78,17 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     };
   }
 
-  async function judge(request: FastifyRequest, prefix: string, withBody: boolean, method = request.method) {
+  async function judge(
+    request: FastifyRequest,
+    prefix: string,
+    withBody: boolean,
+    method = request.method,
+    originalFraming = false,
+  ) {
     const context: AuthorizeContext = {};
     request.twitcherProxy = context;
     const auth = await authorizer.authorize(
-      { ...authorizeRequest(request, withBody), method },
+      { ...authorizeRequest(request, withBody), method, originalFraming },
       prefix,
       context,
     );
@@ -114,10 +120,10 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
 
   // Every method the original request may have had must be allowed (see verifyMethods).
   const verifyHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-    for (const { method, unknown } of verifyMethods(request.method, request.headers)) {
+    for (const { method, named, unknown } of verifyMethods(request.method, request.headers)) {
       let decision: Decision;
       try {
-        ({ decision } = await judge(request, verifyPrefix, false, method));
+        ({ decision } = await judge(request, verifyPrefix, false, method, named === true));
       } catch (err) {
         throw unknown ? explainUnknownMethod(toTwitcherError(err)) : err;
       }

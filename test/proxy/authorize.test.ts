@@ -329,17 +329,24 @@ describe('authorize: one decision for /ows/proxy and /ows/verify', () => {
 
 describe('verifyMethods: what /ows/verify judges, every one of which must be allowed', () => {
   const rows: [string, string, Record<string, string>, string[]][] = [
-    ['nginx subrequest naming GET', 'GET', { 'x-original-method': 'GET' }, ['GET']],
-    ['nginx subrequest naming POST', 'GET', { 'x-original-method': 'post' }, ['GET', 'POST']],
-    ["Traefik's X-Forwarded-Method", 'GET', { 'x-forwarded-method': 'PUT' }, ['GET', 'PUT']],
+    ['nginx subrequest naming GET', 'GET', { 'x-original-method': 'GET' }, ['GET!']],
+    ['nginx subrequest naming POST', 'GET', { 'x-original-method': 'post' }, ['GET', 'POST!']],
+    ["Traefik's X-Forwarded-Method", 'GET', { 'x-forwarded-method': 'PUT' }, ['GET', 'PUT!']],
     ['a GET naming nothing may stand for a POST', 'GET', {}, ['GET', 'POST?']],
     ['an empty name is no name', 'GET', { 'x-original-method': ' ' }, ['GET', 'POST?']],
-    ['a POST is judged as a POST whatever it names', 'POST', { 'x-original-method': 'GET' }, ['POST', 'GET']],
+    [
+      'a POST is judged as a POST whatever it names',
+      'POST',
+      { 'x-original-method': 'GET' },
+      ['POST', 'GET!'],
+    ],
     ['a HEAD naming nothing is a HEAD', 'HEAD', {}, ['HEAD']],
   ];
   for (const [name, method, headers, expected] of rows) {
     it(name, () => {
-      const got = verifyMethods(method, headers).map((m) => `${m.method}${m.unknown ? '?' : ''}`);
+      const got = verifyMethods(method, headers).map(
+        (m) => `${m.method}${m.unknown ? '?' : ''}${m.named ? '!' : ''}`,
+      );
       assert.deepEqual(got, expected);
     });
   }
