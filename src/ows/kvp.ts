@@ -39,6 +39,9 @@ const KVP_KEYS: ReadonlySet<string> = new Set([
   'coverage',
   'coverageid',
   'id',
+  // not an OWS parameter, but the client's credential: a spelling an upstream reads as it (the
+  // Kelvin sign in access_toKen) would neither be taken by Twitcher nor stripped before the upstream
+  'access_token',
 ]);
 /** Keys whose values compare case-insensitively (OGC 06-121r3 §11.5.2). */
 const CASELESS_VALUES: ReadonlySet<string> = new Set(['service', 'request']);

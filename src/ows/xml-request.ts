@@ -121,6 +121,14 @@ const NAMESPACE_SERVICES: ReadonlyMap<string, OWSService> = new Map([
   ['http://www.opengis.net/cat/csw/3.0', 'csw'],
 ]);
 
+/** OGC namespaces a request root may also be in, naming no service: OWS Common, SLD (GetMap). */
+const OTHER_OGC_NAMESPACES: ReadonlySet<string> = new Set([
+  'http://www.opengis.net/ows',
+  'http://www.opengis.net/ows/1.1',
+  'http://www.opengis.net/ows/2.0',
+  'http://www.opengis.net/sld',
+]);
+
 export function fromXml(input: OWSRequestInput, root: XMLElement, query: Kvp): OWSRequest {
   const candidates = servicesWithOperation(root.name);
   const queryService = serviceValue(single(query, 'service'));
@@ -132,6 +140,12 @@ export function fromXml(input: OWSRequestInput, root: XMLElement, query: Kvp): O
       return unidentifiedRequest(input, `an XML document whose root ${quote(root.name)} is no OWS operation`);
     }
     throw invalid('request', `XML root element ${quote(root.name)} is not an OWS operation`);
+  }
+  // A root in a namespace that is no OGC request namespace is another document that happens to share
+  // an operation's local name: what an upstream makes of it is unknown (fail closed). No namespace
+  // at all is read by its local name, as MapServer (which strips namespaces) reads it.
+  if (root.ns !== '' && !NAMESPACE_SERVICES.has(root.ns) && !OTHER_OGC_NAMESPACES.has(root.ns)) {
+    return unidentifiedRequest(input, `an XML document whose root is in the namespace ${quote(root.ns)}`);
   }
   // OWS Common XML encoding: service and version are attributes of the request's root element.
   const attrService = serviceValue(root.attrs['service']);

@@ -483,3 +483,28 @@ describe('XML POST: resources', () => {
     assert.deepEqual(r.layers, ['a']);
   });
 });
+
+describe('XML POST: the namespace of the root', () => {
+  it('a root in a namespace that is no OGC request namespace is unidentified, whatever its local name', () => {
+    for (const doc of [
+      '<x:GetCapabilities xmlns:x="urn:evil" service="WPS"/>',
+      '<x:Execute xmlns:x="urn:evil" xmlns:ows="http://www.opengis.net/ows/1.1" service="WPS" version="1.0.0"><ows:Identifier>hello</ows:Identifier></x:Execute>',
+      '<GetCapabilities xmlns="http://www.w3.org/1999/xhtml" service="WPS"/>',
+    ]) {
+      const r = post(doc);
+      assert.equal(r.kind, 'unidentified', doc);
+      assert.equal(r.operation, undefined);
+    }
+  });
+  it('the OGC namespaces and no namespace are read by local name (the twins)', () => {
+    assert.equal(
+      post('<wps:GetCapabilities xmlns:wps="http://www.opengis.net/wps/1.0.0" service="WPS"/>').operation,
+      'GetCapabilities',
+    );
+    assert.equal(post('<GetCapabilities service="WPS"/>').operation, 'GetCapabilities');
+    assert.equal(
+      post('<ows:GetCapabilities xmlns:ows="http://www.opengis.net/ows/1.1" service="WPS"/>').operation,
+      'GetCapabilities',
+    );
+  });
+});
