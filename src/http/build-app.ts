@@ -1,5 +1,6 @@
 import { constants, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { METHODS } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUI from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -26,6 +27,7 @@ import { createCALogonBackend } from '../pki/logon-backend-ca.js';
 import { createMyProxyLogonBackend } from '../pki/logon-backend-myproxy.js';
 import type { UpstreamAgents } from '../proxy/agents.js';
 import { proxyRoutes } from '../proxy/proxy-routes.js';
+import { sendProxyError } from '../proxy/render-proxy-error.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import type { Store } from '../store/types.js';
 import { PACKAGE } from '../version.js';
@@ -87,12 +89,30 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     bodyLimit: 1024 * 1024,
     logController: accessLog,
     return503OnClosing: true,
+    // Errors of the router (a path it cannot decode) get the answer of the surface asked, like every
+    // other error: an ExceptionReport on /ows/proxy, the verify JSON on /ows/verify.
+    frameworkErrors: (error, request, reply) => {
+      const err = toTwitcherError(error);
+      logError(request.log, err);
+      const url = request.raw.url ?? '';
+      if (url.startsWith(`${config.protectedPath}/proxy/`)) return sendProxyError(reply, err, 'proxy');
+      if (url.startsWith(`${config.protectedPath}/verify/`)) return sendProxyError(reply, err, 'verify');
+      return sendProblem(reply, err);
+    },
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: true },
     },
   });
 
   accessLog.attach(app.log);
+  // Every method Node parses reaches the proxy (WebDAV on THREDDS and files, PURGE, QUERY…), so that
+  // it is judged like any other (and /ows/proxy and /ows/verify agree on it), not a 404 of the router.
+  for (const method of METHODS) {
+    // CONNECT asks for a tunnel: never proxied
+    if (method !== 'CONNECT' && !app.supportedMethods.includes(method)) {
+      app.addHttpMethod(method, { hasBody: true });
+    }
+  }
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);

@@ -20,6 +20,12 @@ export function toTwitcherError(err: unknown): TwitcherError {
     });
   }
   switch (fe.code) {
+    case 'FST_ERR_BAD_URL':
+      // the router could not decode the path (a malformed or non-UTF-8 escape): never echoed back
+      return new TwitcherError('invalid_request', {
+        description: 'The request path has a malformed or non-UTF-8 percent-escape.',
+        locator: 'path',
+      });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new TwitcherError('unsupported_media_type', {
         description: 'Send the body as application/json.',

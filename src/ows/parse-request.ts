@@ -155,6 +155,18 @@ type ParseLimits = XMLLimits & { maxNodes?: number | undefined };
  * never sees the body) is an unidentified operation.
  */
 export function parseOWSRequest(input: OWSRequestInput, limits: ParseLimits): OWSRequest {
+  const request = parseAnyMethod(input, limits);
+  // OWS operations are bound to GET and POST (OGC 06-121r9 §11); what a server does with one sent
+  // by TRACE, PUT or PROPFIND is its own: never the operation judged (OPTIONS is a CORS preflight)
+  if (request.kind === 'ows' && !OWS_METHODS.has(request.method)) {
+    return unidentifiedRequest(input, `${request.operation ?? 'an operation'} sent by ${request.method}`);
+  }
+  return request;
+}
+
+const OWS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
+
+function parseAnyMethod(input: OWSRequestInput, limits: ParseLimits): OWSRequest {
   const kvp: Kvp = new Map();
   readKvp(input.query, kvp);
   const body = input.body;

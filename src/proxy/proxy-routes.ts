@@ -3,8 +3,6 @@ import type { AccessControl } from '../authz/access-control.js';
 import { TwitcherError } from '../errors.js';
 import { logError } from '../http/log-error.js';
 import { toTwitcherError } from '../http/to-twitcher-error.js';
-import { renderOWSError } from '../ows/exception-report.js';
-import { isOWSService } from '../ows/operations.js';
 import type { Decision } from '../policy/decide.js';
 import { buildPublicOperations } from '../policy/public-operations.js';
 import type { ServiceRegistry } from '../registry/registry.js';
@@ -18,6 +16,7 @@ import {
 import { bearerChallenge, CHALLENGES, type CredentialDeps, createCredentials } from './credentials.js';
 import { createForward } from './forward.js';
 import { readLimitedBody } from './read-body.js';
+import { sendProxyError, sendVerify } from './render-proxy-error.js';
 
 export interface ProxyDeps extends CredentialDeps {
   registry: ServiceRegistry;
@@ -59,10 +58,8 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
   app.setErrorHandler((error, request, reply) => {
     const err = toTwitcherError(error);
     logError(request.log, err);
-    const isVerify = request.url.startsWith(`${verifyPrefix}/`);
-    if (isVerify) return sendVerify(reply, err.status, err.description, err.headers, err.code);
-    const rendered = renderOWSError(err, exceptionContext(request.twitcherProxy));
-    return reply.code(err.status).headers(err.headers).type(rendered.contentType).send(rendered.body);
+    const surface = request.url.startsWith(`${verifyPrefix}/`) ? 'verify' : 'proxy';
+    return sendProxyError(reply, err, surface, request.twitcherProxy);
   });
 
   /** The plain values `authorize` judges; `withBody`: the proxy reads the body, `/verify` never sees it. */
@@ -166,26 +163,4 @@ function explainUnknownMethod(err: TwitcherError): TwitcherError {
     headers: err.headers,
     ...(err.detail !== undefined && { detail: err.detail }),
   });
-}
-
-function exceptionContext(ctx: AuthorizeContext | undefined) {
-  if (ctx?.ows?.service)
-    return { service: ctx.ows.service, version: ctx.ows.version, exceptions: ctx.ows.exceptions };
-  const type = ctx?.service?.type;
-  return type && isOWSService(type) ? { service: type } : {};
-}
-
-/** Twitcher's `/verify` body (for nginx auth_request), with our status codes and error code. */
-function sendVerify(
-  reply: FastifyReply,
-  status: number,
-  description: string,
-  headers: Record<string, string>,
-  code?: string,
-) {
-  return reply
-    .code(status)
-    .headers(headers)
-    .type('application/json; charset=utf-8')
-    .send({ description, access: status === 200, ...(code && { code }) });
 }

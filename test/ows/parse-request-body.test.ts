@@ -213,10 +213,18 @@ describe('POST bodies by content type', () => {
     rejects(() => post(deep, 'text/xml'), 'malformed_body', 'body');
   });
   it('a body given with any method is judged (the proxy refuses GET, HEAD and DELETE bodies first)', () => {
-    for (const method of ['GET', 'PATCH', 'OPTIONS']) {
+    for (const method of ['GET', 'OPTIONS']) {
       const r = post(EXECUTE, 'text/xml', { method });
       assert.equal(r.operation, 'Execute');
     }
+  });
+  it('an operation sent by a method that is no OWS binding is unidentified, by body or by query', () => {
+    for (const method of ['PATCH', 'PUT', 'TRACE', 'PROPFIND', 'DELETE']) {
+      assert.equal(post(EXECUTE, 'text/xml', { method }).kind, 'unidentified', method);
+      const kvp = post(Buffer.alloc(0), undefined, { method, query: 'service=WPS&request=GetCapabilities' });
+      assert.equal(kvp.kind, 'unidentified', method);
+    }
+    assert.equal(post(Buffer.alloc(0), undefined, { method: 'PUT', path: '/outputs/x.nc' }).kind, 'other');
   });
   it('ISO-8859-1 XML gives the same identifier as UTF-8', () => {
     const latin = Buffer.concat([
