@@ -80,6 +80,14 @@ export async function certificateServiceRoutes(
       if (!creds) throw unauthorized('No username set');
       throttle.check(creds.username, request.ip, 'Too many failed logons; try again later.');
       const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
+      // a field given twice is two requests in one: which one a reader takes is its own choice
+      for (const field of ['certificate_request', 'lifetime']) {
+        if (form.getAll(field).length > 1) {
+          throw new TwitcherError('invalid_request', {
+            description: `Error loading input certificate request: ${field} is given more than once`,
+          });
+        }
+      }
       const raw = form.get('certificate_request');
       if (!raw)
         throw new TwitcherError('invalid_request', {
