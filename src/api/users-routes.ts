@@ -87,7 +87,7 @@ export async function usersRoutes(app: FastifyInstance, { users, adminUsername, 
           },
         },
         description:
-          "409 `duplicate_name` for a name taken, or the administrator's (`admin.username`, in any case).",
+          "409 `duplicate_name` for a name taken (in any case), or the administrator's (`admin.username`, in any case).",
         response: { 201: userSchema, 409: problemSchema, 422: problemSchema },
       },
       validatorCompiler: noValidation,
@@ -97,6 +97,17 @@ export async function usersRoutes(app: FastifyInstance, { users, adminUsername, 
       const username = body['username'];
       if (typeof username === 'string' && sameName(username, adminUsername)) {
         throw adminNameTaken(username);
+      }
+      // Names that differ in case only would pass for each other where names compare without case
+      // (certificate subjects, DN patterns): one of them, as for the administrator's.
+      const twin =
+        typeof username === 'string'
+          ? (await users.list()).find((u) => sameName(u.username, username))
+          : undefined;
+      if (twin !== undefined && twin.username !== username) {
+        throw new TwitcherError('duplicate_name', {
+          description: `A user "${twin.username}" exists: names differing in case only are one name.`,
+        });
       }
       const user = await createUser(users, body);
       return reply
