@@ -18,6 +18,7 @@ export const BODY_FORMS = [
   'wps1-execute',
   'wps2-execute',
   'json-execute',
+  'json-form-decoy',
   'form-execute',
   'caps-xml',
   'caps-form',
@@ -156,7 +157,10 @@ export const wpsFuzzRequest: fc.Arbitrary<WPSFuzzRequest> = fc.record({
   ),
   contentType: pick(CONTENT_TYPES),
   body: fc.oneof(
-    { arbitrary: pick(['wps1-execute', 'wps2-execute', 'json-execute'] as const), weight: 5 },
+    {
+      arbitrary: pick(['wps1-execute', 'wps2-execute', 'json-execute', 'json-form-decoy'] as const),
+      weight: 5,
+    },
     { arbitrary: pick(BODY_FORMS), weight: 3 },
   ),
   prelude: fc.oneof(
@@ -271,6 +275,16 @@ export function wpsBodyText(r: WPSFuzzRequest, tag: string): string | undefined 
   if (r.body === 'none') return undefined;
   if (r.body === 'json-execute') {
     return JSON.stringify({ identifier: 'canary', operation: 'execute', version: '1.0.0', inputs: { tag } });
+  }
+  if (r.body === 'json-form-decoy') {
+    // PyWPS reads JSON whenever the label contains "json"; read as a form, this names GetCapabilities
+    return JSON.stringify({
+      identifier: 'canary',
+      operation: 'execute',
+      version: '1.0.0',
+      inputs: { tag },
+      pad: '&request=GetCapabilities&service=WPS&version=1.0.0&',
+    });
   }
   if (r.body === 'form-execute') {
     return `service=WPS&version=1.0.0&request=Execute&identifier=canary&DataInputs=tag%3D${tag}`;
