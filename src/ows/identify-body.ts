@@ -15,6 +15,7 @@
  * - Anything else is **unknown**: the caller treats it as an unidentified operation (fail closed).
  */
 import { TwitcherError } from '../errors.js';
+import { checkDeclaredFamily } from './xml.js';
 
 export type IdentifiedBody =
   | { kind: 'xml'; document: Buffer | string }
@@ -106,7 +107,10 @@ export function identifyBody(body: Buffer): IdentifiedBody {
   if (encoding !== undefined && encoding !== 'utf-8') {
     const text = decodeWide(body.subarray(skip), encoding);
     const start = firstNonSpace(text);
-    if (text.charCodeAt(start) === 0x3c) return { kind: 'xml', document: text.slice(start) };
+    if (text.charCodeAt(start) === 0x3c) {
+      checkDeclaredFamily(text.slice(start), encoding.startsWith('utf-16') ? 'utf-16' : 'utf-32');
+      return { kind: 'xml', document: text.slice(start) };
+    }
     return { kind: 'unknown', why: `a ${encoding.toUpperCase()} body that is not an XML document` };
   }
   let i = encoding === 'utf-8' ? 3 : 0;

@@ -39,8 +39,6 @@ export const DEFAULT_MAX_NODES = 100_000;
 
 const BODY_LOCATOR = 'body';
 const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
-/** Only this many bytes are searched for the end of the XML declaration. */
-const DECL_SCAN = 256;
 const ENCODING_DECL = /\sencoding\s*=\s*(?:"([A-Za-z][A-Za-z0-9._-]*)"|'([A-Za-z][A-Za-z0-9._-]*)')/;
 /** Labels of ISO-8859-1 and its ASCII subset (WHATWG Encoding maps them all to windows-1252). */
 const LATIN1_LABELS: ReadonlySet<string> = new Set([
@@ -103,34 +101,73 @@ function decodeStrict(bytes: Uint8Array, label: string): string {
   }
 }
 
-/** The `encoding` of a leading XML declaration, lower case, or undefined. */
-function declaredEncoding(body: Buffer, start: number): string | undefined {
+/**
+ * The `encoding` of a leading XML declaration, lower case, or undefined. The whole declaration is
+ * read, however long: libxml2 reads it all, and a reader that stopped early would decode as UTF-8 a
+ * body lxml decodes as, say, UTF-7 (where `+…-` runs are markup).
+ */
+function declaredEncoding(text: string): string | undefined {
   // '<?xml' followed by white space (XML 1.0 §2.8 [23])
-  if (body.length < start + 6 || body.toString('latin1', start, start + 5) !== '<?xml') return undefined;
-  const head = body.toString('latin1', start, Math.min(body.length, start + DECL_SCAN));
-  const end = head.indexOf('?>');
-  if (end < 0) return undefined;
-  const match = ENCODING_DECL.exec(head.slice(5, end));
+  if (!/^<\?xml[ \t\r\n]/.test(text)) return undefined;
+  const end = text.indexOf('?>');
+  if (end < 0) throw malformed('The XML declaration is not closed');
+  const match = ENCODING_DECL.exec(text.slice(5, end));
   const label = match?.[1] ?? match?.[2];
   return label?.toLowerCase();
+}
+
+/** The declaration of a body read as 8-bit text (its ASCII part is all a declaration may hold). */
+function declaredEncodingOf(body: Buffer, start: number): string | undefined {
+  if (body.length < start + 6 || body.toString('latin1', start, start + 5) !== '<?xml') return undefined;
+  const end = body.indexOf('?>', start);
+  return declaredEncoding(body.toString('latin1', start, end < 0 ? body.length : end + 2));
+}
+
+/**
+ * A declaration inside a body whose encoding its byte order mark (or its zero pattern) already
+ * gave: it must name that encoding's family. libxml2 follows the declaration after a UTF-8 mark, so a
+ * body marked one way and declared another is read two ways: refused.
+ */
+export function checkDeclaredFamily(text: string, family: 'utf-8' | 'utf-16' | 'utf-32'): void {
+  const label = declaredEncoding(text);
+  if (label === undefined) return;
+  const ok =
+    family === 'utf-8'
+      ? UTF8_LABELS.has(label)
+      : family === 'utf-16'
+        ? label.startsWith('utf-16') || label === 'ucs-2' || label === 'iso-10646-ucs-2'
+        : label.startsWith('utf-32') || label === 'ucs-4' || label === 'iso-10646-ucs-4';
+  if (!ok) throw malformed(`An XML body in ${family.toUpperCase()} must not declare the encoding "${label}"`);
 }
 
 /** Turns the request body bytes into a string, as an XML processor would (XML 1.0 Appendix F). */
 export function decodeXMLBody(body: Buffer): string {
   if (body.length >= 3 && body[0] === UTF8_BOM[0] && body[1] === UTF8_BOM[1] && body[2] === UTF8_BOM[2]) {
-    return decodeStrict(body.subarray(3), 'utf-8');
+    const text = decodeStrict(body.subarray(3), 'utf-8');
+    checkDeclaredFamily(text, 'utf-8');
+    return text;
   }
-  if (body.length >= 2 && body[0] === 0xff && body[1] === 0xfe)
-    return decodeStrict(body.subarray(2), 'utf-16le');
-  if (body.length >= 2 && body[0] === 0xfe && body[1] === 0xff)
-    return decodeStrict(body.subarray(2), 'utf-16be');
-  const label = declaredEncoding(body, 0);
+  for (const [b0, b1, encoding] of [
+    [0xff, 0xfe, 'utf-16le'],
+    [0xfe, 0xff, 'utf-16be'],
+  ] as const) {
+    if (body.length >= 2 && body[0] === b0 && body[1] === b1) {
+      const text = decodeStrict(body.subarray(2), encoding);
+      checkDeclaredFamily(text, 'utf-16');
+      return text;
+    }
+  }
+  const label = declaredEncodingOf(body, 0);
   if (label === undefined || UTF8_LABELS.has(label)) return decodeStrict(body, 'utf-8');
   // WHATWG maps ISO-8859-1 to windows-1252; XML processors use the real Latin-1.
   if (LATIN1_LABELS.has(label)) return body.toString('latin1');
   if (CP1252_LABELS.has(label)) return decodeCp1252(body);
   if (label.startsWith('utf-16')) throw malformed(`XML declared as ${label} has no byte order mark`);
-  return decodeStrict(body, label);
+  // Any other encoding is refused: Node's decoders and libxml2's iconv disagree on some (Shift_JIS,
+  // Big5, EUC), and ASCII-incompatible ones (UTF-7, ISO-2022, HZ) turn text into markup for lxml.
+  throw malformed(
+    `Unsupported XML encoding "${label}" (UTF-8, UTF-16, UTF-32, ISO-8859-1, windows-1252 are)`,
+  );
 }
 
 function checkLimits(limits: XMLParseLimits): void {

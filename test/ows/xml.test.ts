@@ -191,12 +191,40 @@ describe('decodeXMLBody: encodings', () => {
     ]);
     assert.equal(parseXML(bom, LIMITS).text, 'é');
   });
-  it('lets a byte order mark win over the declared encoding', () => {
+  it('refuses a byte order mark that contradicts the declared encoding (libxml2 follows the declaration)', () => {
     const bom = Buffer.concat([
       Buffer.from([0xef, 0xbb, 0xbf]),
       Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a>é</a>'),
     ]);
-    assert.equal(parseXML(bom, LIMITS).text, 'é');
+    assert.throws(() => parseXML(bom, LIMITS), /must not declare the encoding "iso-8859-1"/);
+    const agreeing = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('<?xml version="1.0" encoding="UTF-8"?><a>é</a>'),
+    ]);
+    assert.equal(parseXML(agreeing, LIMITS).text, 'é');
+  });
+  it('reads a declaration of any length, and refuses encodings other than UTF-8/16/32, Latin-1, windows-1252', () => {
+    // a UTF-7 body behind a declaration longer than any fixed scan: lxml reads +ADw- as "<"
+    const long = `<?xml version="1.0"${' '.repeat(300)}encoding="UTF-7"?><a>+ADw-b/+AD4-</a>`;
+    assert.throws(() => parseXML(Buffer.from(long), LIMITS), /Unsupported XML encoding "utf-7"/);
+    for (const label of ['UTF-7', 'ISO-2022-JP', 'Shift_JIS', 'EUC-KR', 'HZ-GB-2312', 'ebcdic-cp-us']) {
+      const doc = Buffer.from(`<?xml version="1.0" encoding="${label}"?><a/>`);
+      assert.throws(() => parseXML(doc, LIMITS), /Unsupported XML encoding/, label);
+    }
+    const unclosed = Buffer.from(`<?xml version="1.0" encoding="UTF-8"${' '.repeat(300)}<a/>`);
+    assert.throws(() => parseXML(unclosed, LIMITS), /declaration is not closed/);
+  });
+  it('refuses a UTF-16 body that declares an 8-bit encoding', () => {
+    const le = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('<?xml version="1.0" encoding="UTF-7"?><a/>', 'utf16le'),
+    ]);
+    assert.throws(() => parseXML(le, LIMITS), /must not declare/);
+    const ok = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('<?xml version="1.0" encoding="UTF-16"?><a/>', 'utf16le'),
+    ]);
+    assert.equal(parseXML(ok, LIMITS).name, 'a');
   });
   it('decodes UTF-16 with a byte order mark', () => {
     const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<a>é</a>', 'utf16le')]);
