@@ -39,6 +39,8 @@ const KVP_KEYS: ReadonlySet<string> = new Set([
   'coverage',
   'coverageid',
   'id',
+  // MapServer's CGI mode (mode=map draws any layer): read so that its lookalikes are refused too
+  'mode',
   // not an OWS parameter, but the client's credential: a spelling an upstream reads as it (the
   // Kelvin sign in access_toKen) would neither be taken by Twitcher nor stripped before the upstream
   'access_token',

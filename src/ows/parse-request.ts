@@ -78,13 +78,28 @@ function tooLarge(limits: XMLLimits): TwitcherError {
 // ---------------------------------------------------------------------------------------------------
 // The three encodings
 
+/** WMS operations clients send without SERVICE, each naming the layers it reads. */
+const MAP_OPERATIONS: ReadonlySet<string> = new Set([
+  'GetMap',
+  'GetFeatureInfo',
+  'GetLegendGraphic',
+  // ncWMS (THREDDS, Godiva) names its layer in layerName
+  'GetMetadata',
+]);
+
 function fromKvp(input: OWSRequestInput, kvp: Kvp, encoding: 'kvp' | 'form'): OWSRequest {
   const operation = single(kvp, 'request') ?? '';
   if (operation === '') throw missing('request', 'Parameter request is required');
   let service = serviceValue(single(kvp, 'service'));
   if (service === undefined) {
-    // Many WMS clients omit SERVICE: assume the registered type when it is an OWS.
     if (!isOWSService(input.serviceType)) throw missing('service', 'Parameter service is required');
+    // WMS 1.0/1.1 clients omit SERVICE on the map operations, which name the layers they draw; any
+    // other request without it is not dispatched as an OWS request by MapServer, which runs it in
+    // its CGI mode instead (mode=map&layers=… draws any layer): an unidentified operation.
+    const canonical = canonicalOperation(input.serviceType, operation);
+    if (input.serviceType !== 'wms' || !MAP_OPERATIONS.has(canonical ?? '') || kvp.has('mode')) {
+      return unidentifiedRequest(input, `${operation} without service=`);
+    }
     service = input.serviceType;
   }
   const resources = emptyResources();

@@ -142,6 +142,39 @@ describe('interop: MapServer smuggling — the forbidden layer never leaves with
       );
     });
 
+    test(`${service}: MapServer's CGI mode (no service=, mode=map) never draws cities through Twitcher`, async (t) => {
+      if (!requirePeer(t, 'mapserver')) return;
+      // found by a red-team pass: without SERVICE MapServer does not dispatch the OWS request but runs
+      // mode=map, drawing the layers named, while Twitcher judged a public DescribeFeatureType
+      const queries = [
+        'request=GetCapabilities&mode=map&layers=cities',
+        'request=DescribeFeatureType&version=1.1.0&typename=regions&mode=map&layers=cities',
+        'request=DescribeLayer&version=1.1.1&layers=regions&mode=map&layer=cities',
+        'request=GetMap&version=1.1.1&layers=regions&styles=&srs=EPSG:4326&bbox=-180,-90,180,90&width=64&height=64&format=image/png&mode=map',
+      ];
+      const upstream = new URL(map?.url ?? '');
+      for (const query of queries) {
+        const direct = new URL(upstream);
+        for (const [k, v] of new URLSearchParams(query)) direct.searchParams.append(k, v);
+        const straight = Buffer.from(await (await fetch(direct)).arrayBuffer());
+        const res = await fetch(`${app.url}/ows/proxy/${service}?${query}`);
+        const body = Buffer.from(await res.arrayBuffer());
+        assert.notEqual(
+          body.subarray(1, 4).toString('latin1'),
+          'PNG',
+          `${query} drew a map through Twitcher`,
+        );
+        assert.ok(res.status === 401 || res.status === 400, `${query}: ${res.status}`);
+        if (query.includes('cities')) {
+          assert.equal(
+            straight.subarray(1, 4).toString('latin1'),
+            'PNG',
+            `${query}: MapServer itself draws it`,
+          );
+        }
+      }
+    });
+
     test(`${service}: the same generator with a credential for every layer does get cities out`, async (t) => {
       if (!requirePeer(t, 'mapserver')) return;
       // the oracle itself: the plainest request for the forbidden layer, with the credential

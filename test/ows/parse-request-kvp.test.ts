@@ -388,7 +388,11 @@ describe('GET KVP: version', () => {
     assert.deepEqual(r.layers, ['tas']);
   });
   it('GetMetadata is the only WMS non-capabilities operation without a version', () => {
-    rejects({ query: 'request=GetStyles&layers=a', serviceType: 'wms' }, 'missing_parameter', 'version');
+    rejects(
+      { query: 'service=WMS&request=GetStyles&layers=a', serviceType: 'wms' },
+      'missing_parameter',
+      'version',
+    );
   });
   it('SLD GetLegendGraphic accepts VERSION=1.0.0, GetMap does not', () => {
     const r = get('request=GetLegendGraphic&version=1.0.0&layer=topp:states&format=image/png', 'wms');
@@ -448,10 +452,33 @@ describe('GET KVP: service and request', () => {
     assert.deepEqual(r.layers, ['secret'], 'resources of a vendor operation are still extracted');
   });
   it('a WMS 1.0 operation name is a vendor operation, its WMTVER kept', () => {
-    const r = get('WMTVER=1.0.0&REQUEST=map&LAYERS=a', 'wms');
+    const r = get('SERVICE=WMS&WMTVER=1.0.0&REQUEST=map&LAYERS=a', 'wms');
     assert.equal(r.operation, 'map');
     assert.equal(r.knownOperation, false);
     assert.equal(r.version, '1.0.0');
+  });
+  it('without service=, only the WMS map operations are OWS requests: MapServer runs the rest in CGI mode', () => {
+    // GET ?request=GetCapabilities&mode=map&layers=cities draws the layer cities on MapServer
+    for (const [query, type] of [
+      ['request=GetCapabilities&mode=map&layers=cities', 'wms'],
+      ['request=DescribeFeatureType&version=1.1.0&typename=regions&mode=map&layers=cities', 'wfs'],
+      ['request=GetCapabilities', 'wcs'],
+      ['service=&request=GetCapabilities', 'wfs'],
+      ['WMTVER=1.0.0&REQUEST=map&LAYERS=a', 'wms'],
+      ['request=GetMap&version=1.1.1&layers=regions&mode=map', 'wms'],
+      ['request=GetMap&version=1.1.1&layers=regions&MODE=map', 'wms'],
+    ] as const) {
+      assert.equal(get(query, type).kind, 'unidentified', query);
+    }
+    // the allowed twins: the map operations name the layers they draw
+    assert.deepEqual(
+      get(
+        'request=GetMap&version=1.1.1&layers=regions&styles=&srs=EPSG:4326&bbox=0,0,1,1&width=1&height=1&format=image/png',
+        'wms',
+      ).layers,
+      ['regions'],
+    );
+    assert.equal(get('service=WMS&request=GetCapabilities&mode=map', 'wms').operation, 'GetCapabilities');
   });
   it('operation names are canonicalised in any case', () => {
     assert.equal(get('service=wps&request=getcapabilities').operation, 'GetCapabilities');
@@ -460,8 +487,9 @@ describe('GET KVP: service and request', () => {
       'DescribeProcess',
     );
   });
-  it('an empty service= falls back to the registered type', () => {
-    assert.equal(get('service=&request=GetCapabilities', 'wfs').service, 'wfs');
+  it('an empty service= falls back to the registered type for the WMS map operations only', () => {
+    assert.equal(get('service=&request=GetMap&version=1.3.0&layers=a', 'wms').service, 'wms');
+    assert.equal(get('service=&request=GetCapabilities', 'wfs').kind, 'unidentified');
   });
 });
 
