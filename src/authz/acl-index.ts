@@ -76,17 +76,27 @@ export class ACLIndex {
     });
   }
 
-  /** The deepest path resource along `segments`, and whether every segment was found. */
-  findPath(segments: readonly string[]): { resource: ResourceRecord | undefined; exact: boolean } {
+  /**
+   * The deepest path resource along `segments`, whether every segment was found, and whether a
+   * segment matched its resource only without case (`PUB` for `pub`): a different directory on a
+   * case-sensitive file system, the same one on a case-insensitive one.
+   */
+  findPath(segments: readonly string[]): {
+    resource: ResourceRecord | undefined;
+    exact: boolean;
+    caseMismatch: boolean;
+  } {
     let node = SERVICE_NODE;
     let found: ResourceRecord | undefined;
+    let caseMismatch = false;
     for (const segment of segments) {
       const next = this.#pathChild.get(`${node}\0${nameKey(segment)}`);
-      if (!next) return { resource: found, exact: false };
+      if (!next) return { resource: found, exact: false, caseMismatch };
+      if (next.name !== segment) caseMismatch = true;
       found = next;
       node = next.id;
     }
-    return { resource: found, exact: true };
+    return { resource: found, exact: true, caseMismatch };
   }
 
   /** Grants of `permission` at a node (`SERVICE_NODE` or a resource id). */

@@ -66,6 +66,22 @@ export function checkAccess(index: ACLIndex, principal: Principal, need: AccessN
       resolution: REFUSED,
     };
   }
+  // A path spelt with another case than its registered resource: an allow on `pub` must not open
+  // `PUB` (another directory on a case-sensitive upstream), a deny on `secret` must hold for `SECRET`
+  // (the same one on a case-insensitive upstream). Neither can be told here: refused, admins aside.
+  if (!principal.admin) {
+    for (const t of need.targets) {
+      if (t.kind === 'path' && index.findPath(t.segments).caseMismatch) {
+        return {
+          allow: false,
+          permission: need.permission,
+          resources: [t.segments.join('/')],
+          rule: 'refused: the path differs from a registered path resource in case only',
+          resolution: REFUSED,
+        };
+      }
+    }
+  }
   let last: Resolution | undefined;
   for (const t of need.targets) {
     for (const { name, target } of locate(index, t)) {

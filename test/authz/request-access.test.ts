@@ -308,6 +308,26 @@ describe('authz: decisions on parsed requests (pitfalls of reference §9 and §1
     assert.equal(r.allow, false);
   });
 
+  test('a path spelt in another case than its resource is refused both ways; the exact spelling is judged; admins pass', () => {
+    const b = new ACLBuilder('files');
+    b.add('path', 'pub');
+    b.add('path', 'secret');
+    b.grant('group:anonymous', 'read', 'allow', 'recursive', 'pub').grant(
+      'group:anonymous',
+      'read',
+      'deny',
+      'recursive',
+      'secret',
+    );
+    const anon = principal(undefined);
+    assert.equal(decide(b, 'http', get('http', '', '/pub/a.nc'), anon).allow, true);
+    // an allow on pub must not open PUB (another directory on a case-sensitive file system)…
+    assert.equal(decide(b, 'http', get('http', '', '/PUB/a.nc'), anon).allow, false);
+    // …and a deny on secret must hold for SECRET (the same one on a case-insensitive file system)
+    assert.equal(decide(b, 'http', get('http', '', '/SECRET/a.nc'), anon).allow, false);
+    assert.equal(decide(b, 'http', get('http', '', '/Pub/a.nc'), principal('root', [], true)).allow, true);
+  });
+
   test('WFS prefixes: a deny on ms:roads holds for roads, and one on roads for ms:roads', () => {
     for (const [registered, asked] of [
       ['ms:roads', 'roads'],
