@@ -22,6 +22,8 @@
  * `%2e%2e`, `%2F`, `//`, `%25`...) is refused, never judged.
  */
 import { TwitcherError } from '../errors.js';
+import { isAtEndpoint } from '../ows/build-request.js';
+import { isOWSService } from '../ows/operations.js';
 import type { OWSRequest } from '../ows/types.js';
 import { normalizePath } from '../proxy/normalize-path.js';
 import type { ServiceType } from '../registry/service.js';
@@ -108,7 +110,20 @@ export function requiredAccess(serviceType: ServiceType, request: OWSRequest): A
     };
   }
   if (serviceType === 'thredds') return threddsAccess(request);
+  // on an http or ogcapi service a query naming an OWS operation changes nothing: the path decides
+  if (!isOWSService(serviceType)) return pathAccess(request);
   if (request.kind === 'ows' && request.service !== undefined && request.operation !== undefined) {
+    if (!isAtEndpoint(request)) {
+      // the upstream may route by the path (MapServer's OGC API under /ows/…): what it serves there
+      // is not what the operation names
+      return {
+        refused: true,
+        permission: request.operation.toLowerCase(),
+        targets: [],
+        what: `${request.operation} on the path ${request.path}`,
+        reason: 'an OWS request on a path other than the service endpoint',
+      };
+    }
     return owsAccess(request);
   }
   return pathAccess(request);

@@ -82,3 +82,13 @@ export function otherRequest(input: OWSRequestInput): OWSRequest {
 export function unidentifiedRequest(input: OWSRequestInput, reason: string): OWSRequest {
   return { ...otherRequest(input), kind: 'unidentified', reason };
 }
+
+/**
+ * True when an OWS request is addressed to the service's own endpoint: no extra path (or `/`), or a
+ * WMTS RESTful request, whose path is the request. An operation named in the query of a longer path
+ * says nothing of what the upstream serves there: MapServer routes `/ogcapi/...` by its path,
+ * THREDDS `/fileServer/...`, any file server ignores the query.
+ */
+export function isAtEndpoint(request: OWSRequest): boolean {
+  return request.encoding === 'rest' || request.path === '' || request.path === '/';
+}

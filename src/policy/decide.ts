@@ -1,6 +1,8 @@
+import { isAtEndpoint } from '../ows/build-request.js';
+import { isOWSService } from '../ows/operations.js';
 import type { OWSRequest } from '../ows/types.js';
 import { compileDNPatterns, type DNMatcher } from '../pki/dn-pattern.js';
-import type { AuthMode } from '../registry/service.js';
+import type { AuthMode, ServiceType } from '../registry/service.js';
 import type { PublicOperations } from './public-operations.js';
 import { COMPUTE_SCOPE, type Subject } from './subject.js';
 
@@ -29,7 +31,7 @@ export type Decision =
     };
 
 export interface DecideInput {
-  service: { auth: AuthMode; certSubjects?: readonly string[] };
+  service: { auth: AuthMode; type: ServiceType; certSubjects?: readonly string[] };
   request: OWSRequest;
   subject: Subject;
   publicOperations: PublicOperations;
@@ -38,7 +40,8 @@ export interface DecideInput {
 /**
  * The access decision of the coarse mode (the Python Twitcher's `auth` setting), pure:
  * - `auth: public` → allow;
- * - a known public operation of a recognised OWS request → allow (GetCapabilities, DescribeProcess…);
+ * - a known public operation of a recognised OWS request at an OWS service's endpoint → allow
+ *   (GetCapabilities, DescribeProcess…);
  * - everything else — protected operations, vendor operations, unidentified operations (a body
  *   Twitcher cannot read, or `/ows/verify` cannot see), non-OWS paths (data files, OGC API, WPS
  *   outputs) — needs the service's credential: on `token` services an access token with the
@@ -48,7 +51,9 @@ export interface DecideInput {
  */
 export function decide({ service, request, subject, publicOperations }: DecideInput): Decision {
   if (service.auth === 'public') return { allow: true, rule: 'public-service' };
-  if (isPublicOperation(request, publicOperations)) return { allow: true, rule: 'public-operation' };
+  if (isOWSService(service.type) && isPublicOperation(request, publicOperations)) {
+    return { allow: true, rule: 'public-operation' };
+  }
 
   const what =
     request.kind === 'ows'
@@ -110,10 +115,15 @@ function dnMatcher(patterns: readonly string[]): DNMatcher {
   return m;
 }
 
-/** True for the operations open to everyone (no credential looked at, none needed). */
+/**
+ * True for the operations open to everyone (no credential looked at, none needed): on an OWS
+ * service's own endpoint only (`isAtEndpoint`); `?request=GetCapabilities` on another path of the
+ * service opens nothing.
+ */
 export function isPublicOperation(request: OWSRequest, publicOperations: PublicOperations): boolean {
   return (
     request.kind === 'ows' &&
+    isAtEndpoint(request) &&
     request.knownOperation &&
     request.service !== undefined &&
     request.operation !== undefined &&

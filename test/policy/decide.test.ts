@@ -110,7 +110,7 @@ describe('decide', () => {
   for (const [name, auth, request, subject, expect, certSubjects] of ROWS) {
     it(`${name} -> ${expect}`, () => {
       const d = decide({
-        service: { auth, ...(certSubjects && { certSubjects }) },
+        service: { auth, type: 'wps', ...(certSubjects && { certSubjects }) },
         request,
         subject,
         publicOperations: defaults,
@@ -120,7 +120,7 @@ describe('decide', () => {
   }
   it('an unidentified operation is named as such in the refusal', () => {
     const d = decide({
-      service: { auth: 'token' },
+      service: { auth: 'token', type: 'wps' },
       request: unidentified,
       subject: ANONYMOUS,
       publicOperations: defaults,
@@ -130,6 +130,28 @@ describe('decide', () => {
       assert.equal(d.rule, 'unidentified-operation');
       assert.match(d.description, /body is no OWS request/);
     }
+  });
+});
+
+describe('public operations only at an OWS endpoint', () => {
+  // ?service=…&request=GetCapabilities on another path opened it: the upstream serves the path
+  const onPath = (type: 'wps' | 'wms' | 'thredds' | 'http' | 'ogcapi', path: string) =>
+    decide({
+      service: { auth: 'token', type },
+      request: req('service=WPS&request=GetCapabilities', { path, serviceType: type }),
+      subject: ANONYMOUS,
+      publicOperations: defaults,
+    }).allow;
+  it('GetCapabilities on the endpoint is public (the allowed twin)', () => {
+    assert.equal(onPath('wps', ''), true);
+    assert.equal(onPath('wps', '/'), true);
+  });
+  it('the same query on a longer path, or on a service that is no OWS, needs the credential', () => {
+    assert.equal(onPath('wps', '/outputs/job.xml'), false);
+    assert.equal(onPath('wms', '/peers/ogcapi/collections/cities/items'), false);
+    assert.equal(onPath('thredds', '/fileServer/secret.nc'), false);
+    assert.equal(onPath('http', '/secret.txt'), false);
+    assert.equal(onPath('ogcapi', ''), false);
   });
 });
 

@@ -4,6 +4,7 @@
  * policy allowed the request, and the admin API refuses every token bound to requests.
  */
 import { TwitcherError } from '../../errors.js';
+import { isAtEndpoint } from '../../ows/build-request.js';
 import type { OWSRequest } from '../../ows/types.js';
 import { checkRestrictions, type TokenRestriction } from './macaroon-caveats.js';
 import type { AccessTokenInfo } from './types.js';
@@ -30,11 +31,14 @@ export function assertTokenRestrictions(
 ): void {
   if (token.restrictions === undefined || token.restrictions.length === 0) return;
   const { ows } = request;
+  // an operation named on another path than the endpoint is not what the upstream serves there:
+  // it satisfies no operation, process or layer caveat
+  const named = ows.kind === 'ows' && isAtEndpoint(ows);
   const result = checkRestrictions(token.restrictions, {
     service: request.service,
-    operation: ows.operation,
-    processes: ows.identifiers,
-    layers: ows.layers,
+    operation: named ? ows.operation : undefined,
+    processes: named ? ows.identifiers : [],
+    layers: named ? ows.layers : [],
     method: ows.method,
     path: ows.path,
     clientAddress: request.clientAddress,

@@ -63,6 +63,12 @@ describe('macaroons through the proxy', () => {
     for (const [url, caveat, init] of [
       [execute('emu', 'sleep'), 'process = hello', {}],
       [execute('other', 'hello'), 'service = emu', {}],
+      // the allowed process named in the query of another path: the upstream serves the path
+      [
+        `${app.url}/ows/proxy/emu/outputs/job.xml?service=WPS&request=Execute&version=1.0.0&identifier=hello`,
+        'process = hello',
+        {},
+      ],
       [
         `${app.url}/ows/proxy/emu`,
         'method = GET',
