@@ -3,6 +3,7 @@
  * an XML document, checked against the KVP parameters of its query string.
  */
 
+import { TwitcherError } from '../errors.js';
 import { finish, unidentifiedRequest } from './build-request.js';
 import { type Kvp, kvpVersion, serviceValue, single } from './kvp.js';
 import { canonicalOperation, isOWSService, servicesWithOperation } from './operations.js';
@@ -23,7 +24,18 @@ import { childrenNamed, type XMLElement } from './xml.js';
 /** How deep the XML tree is kept: root > StyledLayerDescriptor > NamedLayer > Name is the deepest read. */
 export const XML_KEEP_DEPTH = 4;
 
+/**
+ * The trimmed text of a name element. One with a comment, processing instruction or element inside
+ * is refused: lxml's text is only what comes before it (PyWPS reads `canary` where the whole text
+ * is `canaryx`), so no reading of it is certain.
+ */
 function textOf(element: XMLElement): string {
+  if (element.mixed) {
+    throw new TwitcherError('malformed_body', {
+      description: `The element ${element.name} holds a comment, processing instruction or element inside its text.`,
+      locator: 'body',
+    });
+  }
   return element.text.trim();
 }
 

@@ -26,6 +26,12 @@ export interface XMLElement {
   children: XMLElement[];
   /** Character data (text and CDATA) directly inside the element, concatenated, untrimmed. */
   text: string;
+  /**
+   * A child element, comment or processing instruction sits inside: `text` is then not what lxml
+   * calls the element's text (only the part before the first such node), so a name read from it
+   * (`<ows:Identifier>canary<!-- -->x</ows:Identifier>`) would differ from the upstream's.
+   */
+  mixed: boolean;
 }
 
 export interface XMLParseLimits extends XMLLimits {
@@ -210,6 +216,7 @@ export function parseXML(body: Buffer | string, limits: XMLParseLimits): XMLElem
     if (depth > limits.maxDepth)
       throw malformed(`XML body is nested deeper than ${limits.maxDepth} elements`);
     const parent = stack[stack.length - 1];
+    if (parent) parent.mixed = true;
     if (depth > keepDepth || (depth > 1 && parent === undefined)) {
       stack.push(undefined);
       return;
@@ -220,6 +227,7 @@ export function parseXML(body: Buffer | string, limits: XMLParseLimits): XMLElem
       attrs: attributesOf(tag),
       children: [],
       text: '',
+      mixed: false,
     };
     if (parent) parent.children.push(element);
     else root = element;
@@ -234,6 +242,12 @@ export function parseXML(body: Buffer | string, limits: XMLParseLimits): XMLElem
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
+  const onNode = (): void => {
+    const current = stack[stack.length - 1];
+    if (current) current.mixed = true;
+  };
+  parser.on('comment', onNode);
+  parser.on('processinginstruction', onNode);
 
   try {
     parser.write(text).close();

@@ -508,3 +508,17 @@ describe('XML POST: the namespace of the root', () => {
     );
   });
 });
+
+describe('XML POST: names with markup inside', () => {
+  const execute = (identifier: string) =>
+    `<wps:Execute xmlns:wps="http://www.opengis.net/wps/1.0.0" xmlns:ows="http://www.opengis.net/ows/1.1" service="WPS" version="1.0.0"><ows:Identifier>${identifier}</ows:Identifier></wps:Execute>`;
+  it('a comment, processing instruction or element inside a name is refused (lxml reads only what precedes it)', () => {
+    for (const identifier of ['canary<!-- -->x', 'canary<?pi x?>x', 'canary<x/>y', '<!-- -->canary']) {
+      rejects(execute(identifier), {}, 'malformed_body', 'body');
+    }
+  });
+  it('CDATA and character references are text to both readers (the allowed twins)', () => {
+    assert.deepEqual(post(execute('can<![CDATA[ary]]>')).identifiers, ['canary']);
+    assert.deepEqual(post(execute('&#99;anary')).identifiers, ['canary']);
+  });
+});
