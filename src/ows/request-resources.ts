@@ -68,6 +68,21 @@ export function normaliseAll(operation: string, identifiers: string[]): string[]
   return identifiers.map((id) => (id.toLowerCase() === 'all' ? 'ALL' : id));
 }
 
+/**
+ * The feature types that resource ids (`type.fid`) name: the part before the first dot and the part
+ * before the last (a type name with a dot in it, read either way), both to be allowed.
+ */
+export function typesOfResourceIds(ids: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const id of ids) {
+    const first = id.indexOf('.');
+    if (first <= 0) continue;
+    addUnique(out, id.slice(0, first));
+    addUnique(out, id.slice(0, id.lastIndexOf('.')));
+  }
+  return out;
+}
+
 /** The resources named by KVP parameters. Every parameter of the service is read, for any operation. */
 export function kvpResources(service: OWSService, operation: string, kvp: Kvp, r: Resources): void {
   const list = (key: string): string[] => splitList(single(kvp, key) ?? '');
@@ -88,11 +103,13 @@ export function kvpResources(service: OWSService, operation: string, kvp: Kvp, r
       add(r, 'layers', 'layer', list('layer')); // OGC 07-057r7 GetTile / GetFeatureInfo LAYER
       return;
     case 'wfs':
-      // WFS 1.x TYPENAME, WFS 2.0 TYPENAMES (OGC 09-025r2 §7.9.2.4.1); stored queries and resource ids
-      // name no type.
+      // WFS 1.x TYPENAME, WFS 2.0 TYPENAMES (OGC 09-025r2 §7.9.2.4.1); stored queries name no type.
       add(r, 'layers', 'typename', types('typename'));
       add(r, 'layers', 'typenames', types('typenames'));
       for (const key of ['storedquery_id', 'resourceid', 'featureid']) flag(key);
+      // A resource id `cities.C01` names its type (MapServer, GeoServer): with TYPENAMES=regions
+      // MapServer serves the city all the same
+      for (const key of ['resourceid', 'featureid']) add(r, 'layers', key, typesOfResourceIds(list(key)));
       return;
     case 'wcs':
       // WCS 1.0 COVERAGE, 1.1 IDENTIFIER (DescribeCoverage IDENTIFIERS), 2.0 COVERAGEID

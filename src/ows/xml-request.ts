@@ -17,6 +17,7 @@ import {
   type Resources,
   setJobId,
   splitTypeNames,
+  typesOfResourceIds,
 } from './request-resources.js';
 import type { OWSRequest, OWSRequestInput, OWSService } from './types.js';
 import { childrenNamed, type XMLElement } from './xml.js';
@@ -77,6 +78,8 @@ function xmlResources(service: OWSService, operation: string, root: XMLElement, 
       add(r, 'layers', 'layer', texts(root, 'Layer'));
       return;
     case 'wfs':
+      // fes:ResourceId rid / ogc:FeatureId fid, however deep: `cities.C01` names the type cities
+      add(r, 'layers', 'typenames', typesOfResourceIds(root.resourceIds ?? []));
       for (const child of root.children) {
         switch (child.name) {
           case 'Query': // GetFeature, GetFeatureWithLock, GetPropertyValue, LockFeature (2.0)

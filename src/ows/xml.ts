@@ -32,6 +32,11 @@ export interface XMLElement {
    * (`<ows:Identifier>canary<!-- -->x</ows:Identifier>`) would differ from the upstream's.
    */
   mixed: boolean;
+  /**
+   * On the root only: the values of every `rid` and `fid` attribute at any depth (WFS/FES resource
+   * ids, which name their feature type however deep the filter nests them).
+   */
+  resourceIds?: string[];
 }
 
 export interface XMLParseLimits extends XMLLimits {
@@ -209,8 +214,12 @@ export function parseXML(body: Buffer | string, limits: XMLParseLimits): XMLElem
     // XML 1.0 §2.8: the DTD is where entities are declared; refusing it rules out entity expansion.
     throw malformed('XML body must not contain a DOCTYPE declaration');
   });
+  const resourceIds: string[] = [];
   parser.on('opentag', (tag: SaxesTagNS) => {
     nodes += 1;
+    for (const attr of Object.values(tag.attributes)) {
+      if (attr.local === 'rid' || attr.local === 'fid') resourceIds.push(attr.value);
+    }
     if (nodes > maxNodes) throw malformed(`XML body has more than ${maxNodes} elements`);
     const depth = stack.length + 1;
     if (depth > limits.maxDepth)
@@ -257,6 +266,7 @@ export function parseXML(body: Buffer | string, limits: XMLParseLimits): XMLElem
     throw malformed(`XML body is not well-formed: ${message}`, message);
   }
   if (!root) throw malformed('XML body has no root element');
+  root.resourceIds = resourceIds;
   return root;
 }
 

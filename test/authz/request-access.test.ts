@@ -112,7 +112,7 @@ describe('authz: request → permission and resources', () => {
     [
       'WFS GetFeature by resource id (no type named): every feature type',
       'wfs',
-      get('wfs', 'service=WFS&version=2.0.0&request=GetFeature&resourceId=a.1'),
+      get('wfs', 'service=WFS&version=2.0.0&request=GetFeature&resourceId=C01'),
       'getfeature',
       [{ kind: 'all', resourceKind: 'featuretype' }],
     ],

@@ -44,6 +44,11 @@ const KINDS: { kind: MapKind; service: string; resource: string; permission: str
   { kind: 'wfs', service: 'smuggle_wfs', resource: 'featuretype', permission: 'getfeature' },
 ];
 
+/** A text answer as the oracle reads it. */
+function answerOf(text: string): WireAnswer {
+  return { status: 200, contentType: '', body: Buffer.from(text) };
+}
+
 describe('interop: MapServer smuggling — the forbidden layer never leaves without credentials', () => {
   let app: TestApp;
   let map: MapServerPeer | undefined;
@@ -174,6 +179,29 @@ describe('interop: MapServer smuggling — the forbidden layer never leaves with
         }
       }
     });
+
+    if (kind === 'wfs') {
+      test(`${service}: a resource id naming cities beside TYPENAMES=regions never gets cities out`, async (t) => {
+        if (!requirePeer(t, 'mapserver')) return;
+        // found by a red-team pass: MapServer serves cities.C01 whatever TYPENAMES says
+        for (const query of [
+          'SERVICE=WFS&REQUEST=GetFeature&VERSION=2.0.0&TYPENAMES=regions&RESOURCEID=cities.C01',
+          'SERVICE=WFS&REQUEST=GetFeature&VERSION=1.1.0&TYPENAME=regions&FEATUREID=cities.C01',
+        ]) {
+          const direct = new URL(map?.url ?? '');
+          for (const [k, v] of new URLSearchParams(query)) direct.searchParams.append(k, v);
+          const straight = await (await fetch(direct)).text();
+          assert.ok(
+            leaksForbiddenLayer('wfs', answerOf(straight)),
+            `${query}: MapServer itself serves the city`,
+          );
+          const res = await fetch(`${app.url}/ows/proxy/${service}?${query}`);
+          const body = await res.text();
+          assert.ok(!leaksForbiddenLayer('wfs', answerOf(body)), `${query} got cities through Twitcher`);
+          assert.equal(res.status, 401, query);
+        }
+      });
+    }
 
     test(`${service}: the same generator with a credential for every layer does get cities out`, async (t) => {
       if (!requirePeer(t, 'mapserver')) return;

@@ -172,7 +172,7 @@ const CASES: Case[] = [
     versions: WFS1,
     op: 'Transaction',
     params: 'operation=Delete&typename=ms:cities&featureid=cities.1',
-    expected: { layers: ['ms:cities'] },
+    expected: { layers: ['ms:cities', 'cities'] },
   },
   { service: 'wfs', versions: ['1.1.0'], op: 'GetGmlObject', params: 'gmlobjectid=cities.1', expected: {} },
   {
@@ -585,17 +585,37 @@ describe('GET KVP: resources', () => {
     );
     assert.deepEqual(r.layers, []);
   });
-  it('WFS GetFeature by RESOURCEID needs no type name', () => {
+  it('WFS GetFeature by RESOURCEID needs no type name; a resource id type.fid names its type', () => {
+    assert.deepEqual(get('service=WFS&request=GetFeature&version=2.0.0&resourceid=cities.1', 'wfs').layers, [
+      'cities',
+    ]);
+    assert.deepEqual(get('service=WFS&request=GetFeature&version=2.0.0&resourceid=C01', 'wfs').layers, []);
+  });
+  it('WFS 1.1 GetFeature by FEATUREID: an allowed TYPENAME does not hide the type the id names', () => {
+    // MapServer serves cities.C01 with TYPENAME=regions all the same
     assert.deepEqual(
-      get('service=WFS&request=GetFeature&version=2.0.0&resourceid=cities.1', 'wfs').layers,
-      [],
+      get('service=WFS&request=GetFeature&version=1.1.0&typename=regions&featureid=cities.C01,a.b.1', 'wfs')
+        .layers,
+      ['regions', 'cities', 'a', 'a.b'],
     );
   });
-  it('WFS 1.1 GetFeature by FEATUREID needs no type name', () => {
-    assert.deepEqual(
-      get('service=WFS&request=GetFeature&version=1.1.0&featureid=cities.1', 'wfs').layers,
-      [],
+  it('WFS XML: a rid or fid at any depth of the filter names its type', () => {
+    const r = parseOWSRequest(
+      {
+        method: 'POST',
+        query: '',
+        path: '',
+        serviceType: 'wfs',
+        contentType: 'text/xml',
+        body: Buffer.from(
+          '<wfs:GetFeature xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:fes="http://www.opengis.net/fes/2.0" service="WFS" version="2.0.0">' +
+            '<wfs:Query typeNames="regions"><fes:Filter><fes:Or><fes:Not><fes:ResourceId rid="cities.C01"/></fes:Not>' +
+            '<fes:ResourceId rid="regions.1"/></fes:Or></fes:Filter></wfs:Query></wfs:GetFeature>',
+        ),
+      },
+      { maxBytes: 65536, maxDepth: 16 },
     );
+    assert.deepEqual(r.layers, ['cities', 'regions']);
   });
   it('WFS reads both TYPENAME and TYPENAMES, whatever the version', () => {
     const r = get('service=WFS&request=GetFeature&version=2.0.0&typename=a&typenames=b', 'wfs');
