@@ -39,6 +39,7 @@ const KVP_KEYS: ReadonlySet<string> = new Set([
   'coverage',
   'coverageid',
   'id',
+  'recordids',
   // MapServer's CGI mode (mode=map draws any layer): read so that its lookalikes are refused too
   'mode',
   // not an OWS parameter, but the client's credential: a spelling an upstream reads as it (the

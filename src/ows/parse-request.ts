@@ -90,7 +90,10 @@ const MAP_OPERATIONS: ReadonlySet<string> = new Set([
 function fromKvp(input: OWSRequestInput, kvp: Kvp, encoding: 'kvp' | 'form'): OWSRequest {
   const operation = single(kvp, 'request') ?? '';
   if (operation === '') throw missing('request', 'Parameter request is required');
-  let service = serviceValue(single(kvp, 'service'));
+  const given = single(kvp, 'service');
+  // SERVICE= sent empty: MapServer does not dispatch it as an OWS request either (CGI mode)
+  if (given === '') return unidentifiedRequest(input, `${operation} with an empty service=`);
+  let service = serviceValue(given);
   if (service === undefined) {
     if (!isOWSService(input.serviceType)) throw missing('service', 'Parameter service is required');
     // WMS 1.0/1.1 clients omit SERVICE on the map operations, which name the layers they draw; any

@@ -117,7 +117,12 @@ export function kvpResources(service: OWSService, operation: string, kvp: Kvp, r
         add(r, 'layers', key, list(key));
       return;
     case 'csw':
-      add(r, 'records', 'id', list('id')); // OGC 07-006r1 GetRecordById ID
+      // OGC 07-006r1 GetRecordById ID (and CSW 3.0's recordIds, read too). On GetRecords an `id`
+      // narrows nothing a server honours: it returns every record, and every record is judged.
+      if (operation === 'GetRecordById') {
+        add(r, 'records', 'id', list('id'));
+        add(r, 'records', 'recordids', list('recordids'));
+      }
       add(r, 'layers', 'typenames', types('typenames'));
       add(r, 'layers', 'typename', types('typename'));
       return;

@@ -114,7 +114,8 @@ function xmlResources(service: OWSService, operation: string, root: XMLElement, 
       add(r, 'layers', 'coverageid', texts(root, 'CoverageId')); // WCS 2.0
       return;
     case 'csw':
-      add(r, 'records', 'id', texts(root, 'Id')); // GetRecordById
+      // GetRecordById's Id; elsewhere an Id narrows nothing a server honours (every record is judged)
+      if (operation === 'GetRecordById') add(r, 'records', 'id', texts(root, 'Id'));
       for (const query of childrenNamed(root, 'Query')) add(r, 'layers', 'typenames', typeNameAttrs(query));
       return;
   }

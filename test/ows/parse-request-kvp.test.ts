@@ -487,9 +487,11 @@ describe('GET KVP: service and request', () => {
       'DescribeProcess',
     );
   });
-  it('an empty service= falls back to the registered type for the WMS map operations only', () => {
-    assert.equal(get('service=&request=GetMap&version=1.3.0&layers=a', 'wms').service, 'wms');
+  it('an empty service= is no service: MapServer runs CGI mode for it, so it is unidentified', () => {
+    assert.equal(get('service=&request=GetMap&version=1.3.0&layers=a', 'wms').kind, 'unidentified');
+    assert.equal(get('service=%20&request=GetMap&version=1.3.0&layers=a', 'wms').kind, 'unidentified');
     assert.equal(get('service=&request=GetCapabilities', 'wfs').kind, 'unidentified');
+    assert.equal(get('request=GetMap&version=1.3.0&layers=a', 'wms').service, 'wms');
   });
 });
 
@@ -636,5 +638,19 @@ describe('GET KVP: resources', () => {
     const r = get('service=WPS&request=GetResult&version=2.0.0&jobid=abc');
     assert.equal(r.jobId, 'abc');
     assert.deepEqual(r.identifiers, []);
+  });
+});
+
+describe('CSW records', () => {
+  it('GetRecords names no record with id= (a server returns every record): every record is judged', () => {
+    const r = get(
+      'service=CSW&version=2.0.2&request=GetRecords&typeNames=csw:Record&resultType=results&id=pub',
+      'csw',
+    );
+    assert.deepEqual(r.records, []);
+  });
+  it('GetRecordById names its records, id and recordIds both (the twin)', () => {
+    const r = get('service=CSW&version=3.0.0&request=GetRecordById&id=pub&recordIds=secret', 'csw');
+    assert.deepEqual(r.records, ['pub', 'secret']);
   });
 });
