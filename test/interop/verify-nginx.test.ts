@@ -24,12 +24,12 @@ describe('nginx auth_request recipe (docs/nginx/auth-request.conf)', () => {
     if (!requirePeer(t, 'nginx')) return;
     const up = await startUpstream(t);
     const app = await startTestApp(t);
-    await registerService(app, { name: 'emu', url: up.url, auth: 'token' });
+    await registerService(app, { name: 'emu', url: `${up.url}/wps`, auth: 'token' });
     const port = await freePort();
     const server = renderNginxSnippet('auth-request.conf', {
       SERVICE: 'emu',
       LOCATION: 'wps',
-      UPSTREAM: up.url,
+      UPSTREAM: `${up.url}/wps`,
       TWITCHER: app.url,
     });
     await startNginx(t, { http: `server { listen 127.0.0.1:${port}; ${server} }`, ports: [port] });
