@@ -131,60 +131,61 @@ function reservedReading(s: string): string | undefined {
   return KVP_KEYS.has(cString) ? cString : undefined;
 }
 
+/** What a key not reserved as read by `decodeKey` reads as under the looser readings of upstreams. */
+type LooserReading = { reserved: string } | { control: true } | { tooDeep: true } | undefined;
+
 /**
- * Refuses a key (not reserved as read by `decodeKey`) that an upstream can read as a reserved one:
- * decoded again until stable ('+' as a space each time), NFKC-normalised (fullwidth letters), case
- * folded, with white space trimmed (Unicode spaces included), controls and default-ignorable
- * characters (zero-width space, soft hyphen) dropped, or cut at NUL. The locator is that reserved key.
- *
- * A key with a control character inside it (white space at its ends aside) is refused whatever it
- * reads as: NUL ends the name in a C upstream, sanitisers drop controls (so what the name becomes
- * depends on who reads it), and no OWS or vendor parameter name has one. A key made of white space
- * only (a trailing newline after a last '&' in a form body) names nothing anywhere and is let be.
+ * A key (not reserved as read by `decodeKey`) as an upstream may read it: decoded again until stable
+ * ('+' as a space each time), NFKC-normalised (fullwidth letters), case folded, with white space
+ * trimmed (Unicode spaces included), controls and default-ignorable characters (zero-width space,
+ * soft hyphen) dropped, or cut at NUL — a reserved key under one of those readings; or a key with a
+ * control character inside it (white space at its ends aside), whatever it reads as: NUL ends the
+ * name in a C upstream, sanitisers drop controls (so what the name becomes depends on who reads
+ * it), and no OWS or vendor parameter name has one. A key made of white space only (a trailing
+ * newline after a last '&' in a form body) names nothing anywhere and is let be.
  */
-function refuseLookalikeKey(raw: string): void {
+function looserReading(raw: string): LooserReading {
   let s = raw;
   let control = false;
   for (let round = 0; round < MAX_DECODINGS; round++) {
     const folded = foldCase(decodeLenient(plusToSpace(s)).normalize('NFKC'));
     const next = NON_ASCII.test(folded) ? folded.normalize('NFKC') : folded;
     const reserved = reservedReading(next);
-    if (reserved !== undefined) {
-      throw new TwitcherError('invalid_parameter', {
-        description: `A parameter name that servers may read as ${reserved} is refused: send ${reserved}`,
-        locator: reserved,
-      });
-    }
+    if (reserved !== undefined) return { reserved };
     control ||= CONTROL.test(next.trim());
     // Stable: nothing left to decode (NFKC and folding were applied to their own output already).
-    if (next === s || !(next.includes('%') || next.includes('+'))) {
-      if (control) {
-        throw new TwitcherError('invalid_parameter', {
-          description: 'A parameter name contains a control character',
-        });
-      }
-      return;
-    }
+    if (next === s || !(next.includes('%') || next.includes('+'))) return control ? { control } : undefined;
     s = next;
   }
+  return { tooDeep: true };
+}
+
+/** Refuses a key that an upstream can read as a reserved one (`looserReading`); the locator is that key. */
+function refuseLookalikeKey(raw: string): void {
+  const reading = looserReading(raw);
+  if (reading === undefined) return;
+  if ('reserved' in reading) {
+    throw new TwitcherError('invalid_parameter', {
+      description: `A parameter name that servers may read as ${reading.reserved} is refused: send ${reading.reserved}`,
+      locator: reading.reserved,
+    });
+  }
   throw new TwitcherError('invalid_parameter', {
-    description: 'A parameter name is percent-encoded too many times',
+    description:
+      'control' in reading
+        ? 'A parameter name contains a control character'
+        : 'A parameter name is percent-encoded too many times',
   });
 }
 
-/** The reserved key `rawKey` is or reads as under any upstream's reading, else undefined. Never throws. */
+/** The reserved key `rawKey` is or reads as under any upstream's reading, else undefined. */
 function reservedReadingOf(rawKey: string): string | undefined {
   const plain = isPlainKey(rawKey);
   const key = plain ? rawKey.toLowerCase() : decodeKey(rawKey);
   if (KVP_KEYS.has(key)) return key;
   if (plain || isSettledKey(key)) return undefined;
-  try {
-    refuseLookalikeKey(rawKey);
-    return undefined;
-  } catch (err) {
-    // a control character alone names no reserved key (no locator)
-    return err instanceof TwitcherError ? err.locator : undefined;
-  }
+  const reading = looserReading(rawKey);
+  return reading !== undefined && 'reserved' in reading ? reading.reserved : undefined;
 }
 
 /**
