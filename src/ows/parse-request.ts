@@ -58,7 +58,8 @@ function readAsForm(contentType: string | undefined): boolean {
   return isFormLabel(contentType) && !(contentType ?? '').toLowerCase().includes('json');
 }
 
-function isFormLabel(contentType: string | undefined): boolean {
+/** The form label (RFC 1866 §8.2.1), parameters aside. */
+export function isFormLabel(contentType: string | undefined): boolean {
   return mediaType(contentType) === 'application/x-www-form-urlencoded';
 }
 

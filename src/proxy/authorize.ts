@@ -21,7 +21,7 @@ import { type ACLGrant, decideACL } from '../authz/decide-acl.js';
 import { TwitcherError } from '../errors.js';
 import { assertTokenRestrictions } from '../oauth/tokens/macaroon-restrictions.js';
 import { isOWSService } from '../ows/operations.js';
-import { parseOWSRequest } from '../ows/parse-request.js';
+import { isFormLabel, parseOWSRequest } from '../ows/parse-request.js';
 import type { OWSRequest, OWSRequestInput } from '../ows/types.js';
 import { type Decision, decide } from '../policy/decide.js';
 import type { PublicOperations } from '../policy/public-operations.js';
@@ -136,10 +136,6 @@ export function verifyMethods(
     : [{ method: actual }, { method: named, named: true }];
 }
 
-function isForm(contentType: string | undefined): boolean {
-  return (contentType ?? '').trimStart().toLowerCase().startsWith('application/x-www-form-urlencoded');
-}
-
 export interface Authorizer {
   /** Decides `request` under `prefix` (`/ows/proxy` or `/ows/verify`); throws the refusals it renders. */
   authorize(request: AuthorizeRequest, prefix: string, context?: AuthorizeContext): Promise<Authorization>;
@@ -188,7 +184,7 @@ export function createAuthorizer(deps: AuthorizeDeps): Authorizer {
       } else if (framed) {
         const raw = await request.readBody(limits.maxBytes);
         body = decodeRequestBody(raw, contentCodings(request.headers['content-encoding']), limits.maxBytes);
-        if (isForm(contentType)) {
+        if (isFormLabel(contentType)) {
           // RFC 6750 §2.2: a form field may carry the access token; it is Twitcher's, not the upstream's
           form = body.toString('latin1');
           body = Buffer.from(
