@@ -95,8 +95,6 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
         extra: extraHeaders,
       },
     );
-    // the body that was judged is sent decoded: the upstream reads exactly what was judged
-    if (auth.body !== undefined) delete headers['content-encoding'];
 
     // Rules are resolved before the request so that the response path stays synchronous (a warm
     // cache answers without I/O).

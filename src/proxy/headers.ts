@@ -364,6 +364,7 @@ export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
   forwarding: ForwardingInfo,
   options: {
+    /** The body was read and is sent decoded, as judged: its length and coding fields go. */
     bodyReplaced: boolean;
     /** Lower-case prefix of token-data headers: the client's own are always dropped. */
     dataPrefix: string;
@@ -381,8 +382,9 @@ export function upstreamRequestHeaders(
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || isStrippedRequestHeader(name) || listed.has(name)) continue;
     if (name.startsWith(dataPrefix) || drop?.has(name)) continue;
-    // A body that was read and is sent again gets its length from the buffer.
-    if (options.bodyReplaced && name === 'content-length') continue;
+    // A body that was read is sent again decoded (what was judged): its length comes from the
+    // buffer, and it has no content coding any more.
+    if (options.bodyReplaced && (name === 'content-length' || name === 'content-encoding')) continue;
     out[name] = value;
   }
   // Twitcher's own, whatever the rules above say of their names; never in place of a reserved one.

@@ -175,9 +175,14 @@ describe('request headers: what the upstream never receives from the client', ()
     assert.equal(out['x-certs'], 'fine');
   });
 
-  test('Content-Length is dropped only when the body is replaced', () => {
-    assert.equal(sent({ 'content-length': '5' }, { bodyReplaced: true })['content-length'], undefined);
-    assert.equal(sent({ 'content-length': '5' }, { bodyReplaced: false })['content-length'], '5');
+  test('Content-Length and Content-Encoding are dropped only when the body is replaced (sent decoded)', () => {
+    const framing = { 'content-length': '5', 'content-encoding': 'gzip' };
+    const replaced = sent(framing, { bodyReplaced: true });
+    assert.equal(replaced['content-length'], undefined);
+    assert.equal(replaced['content-encoding'], undefined);
+    const piped = sent(framing, { bodyReplaced: false });
+    assert.equal(piped['content-length'], '5');
+    assert.equal(piped['content-encoding'], 'gzip');
   });
 });
 
