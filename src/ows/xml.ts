@@ -5,9 +5,11 @@
  *   external entities / XXE). Only the five predefined entities and character references are
  *   resolved (XML 1.0 §4.6, §4.1), which saxes does by itself.
  * - Bounded: body length (`maxBytes`), element nesting (`maxDepth`) and element count (`maxNodes`).
- * - Encoding (XML 1.0 Appendix F, the order lxml follows too): a byte order mark wins, then the
- *   `encoding` of the XML declaration, else UTF-8. The Content-Type charset is not consulted, so the
- *   proxy decodes the body the way the upstream's XML parser does. UTF-8 is decoded strictly.
+ * - Encoding (XML 1.0 Appendix F, the order lxml follows too): a byte order mark or the zero pattern
+ *   of UTF-16/32 (`detectXMLEncoding`), whose declaration may only name that family; else the
+ *   `encoding` of the XML declaration, read whole, among UTF-8, ISO-8859-1 and windows-1252; else
+ *   UTF-8. The Content-Type charset is not consulted, so the proxy decodes the body the way the
+ *   upstream's XML parser does. Every decoding is strict.
  * - `keepDepth` keeps only the top levels of the tree (the parser of OWS requests needs 4 at most);
  *   deeper elements are still checked for well-formedness and counted, but not stored, so a large
  *   inline WPS input costs no memory.
@@ -139,7 +141,7 @@ function declaredEncodingOf(body: Buffer, start: number): string | undefined {
  * gave: it must name that encoding's family. libxml2 follows the declaration after a UTF-8 mark, so a
  * body marked one way and declared another is read two ways: refused.
  */
-export function checkDeclaredFamily(text: string, family: 'utf-8' | 'utf-16' | 'utf-32'): void {
+function checkDeclaredFamily(text: string, family: 'utf-8' | 'utf-16' | 'utf-32'): void {
   const label = declaredEncoding(text);
   if (label === undefined) return;
   const ok =
@@ -153,20 +155,11 @@ export function checkDeclaredFamily(text: string, family: 'utf-8' | 'utf-16' | '
 
 /** Turns the request body bytes into a string, as an XML processor would (XML 1.0 Appendix F). */
 export function decodeXMLBody(body: Buffer): string {
-  if (body.length >= 3 && body[0] === UTF8_BOM[0] && body[1] === UTF8_BOM[1] && body[2] === UTF8_BOM[2]) {
-    const text = decodeStrict(body.subarray(3), 'utf-8');
-    checkDeclaredFamily(text, 'utf-8');
+  const { encoding, bom } = detectXMLEncoding(body);
+  if (encoding !== undefined) {
+    const text = decodeUnicode(body.subarray(bom), encoding);
+    checkDeclaredFamily(text.slice(firstNonSpace(text)), FAMILY[encoding]);
     return text;
-  }
-  for (const [b0, b1, encoding] of [
-    [0xff, 0xfe, 'utf-16le'],
-    [0xfe, 0xff, 'utf-16be'],
-  ] as const) {
-    if (body.length >= 2 && body[0] === b0 && body[1] === b1) {
-      const text = decodeStrict(body.subarray(2), encoding);
-      checkDeclaredFamily(text, 'utf-16');
-      return text;
-    }
   }
   const label = declaredEncodingOf(body, 0);
   if (label === undefined || UTF8_LABELS.has(label)) return decodeStrict(body, 'utf-8');
@@ -179,6 +172,78 @@ export function decodeXMLBody(body: Buffer): string {
   throw malformed(
     `Unsupported XML encoding "${label}" (UTF-8, UTF-16, UTF-32, ISO-8859-1, windows-1252 are)`,
   );
+}
+
+/** The Unicode encodings a body's first bytes give away. */
+export type XMLUnicodeEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'utf-32le' | 'utf-32be';
+
+const FAMILY: Readonly<Record<XMLUnicodeEncoding, 'utf-8' | 'utf-16' | 'utf-32'>> = {
+  'utf-8': 'utf-8',
+  'utf-16le': 'utf-16',
+  'utf-16be': 'utf-16',
+  'utf-32le': 'utf-32',
+  'utf-32be': 'utf-32',
+};
+
+/**
+ * The encoding a body's first bytes give away (XML 1.0 Appendix F, as lxml finds it): a byte order
+ * mark (UTF-8, UTF-16, UTF-32; `bom` is its length), else the zero pattern of UTF-16/32 without one —
+ * widened to any ASCII character, not only `<?`, so that a document with leading white space or
+ * without a declaration is still found. Undefined: an 8-bit body (its declaration decides).
+ */
+export function detectXMLEncoding(b: Buffer): { encoding: XMLUnicodeEncoding | undefined; bom: number } {
+  const [b0, b1, b2, b3] = [b[0], b[1], b[2], b[3]];
+  // UTF-32 marks first: FF FE 00 00 also starts like the UTF-16LE mark
+  if (b.length >= 4 && b0 === 0xff && b1 === 0xfe && b2 === 0 && b3 === 0)
+    return { encoding: 'utf-32le', bom: 4 };
+  if (b.length >= 4 && b0 === 0 && b1 === 0 && b2 === 0xfe && b3 === 0xff)
+    return { encoding: 'utf-32be', bom: 4 };
+  if (b.length >= 3 && b0 === UTF8_BOM[0] && b1 === UTF8_BOM[1] && b2 === UTF8_BOM[2]) {
+    return { encoding: 'utf-8', bom: 3 };
+  }
+  if (b.length >= 2 && b0 === 0xff && b1 === 0xfe) return { encoding: 'utf-16le', bom: 2 };
+  if (b.length >= 2 && b0 === 0xfe && b1 === 0xff) return { encoding: 'utf-16be', bom: 2 };
+  if (b.length >= 4) {
+    const ascii = (x: number | undefined) => x !== undefined && x > 0 && x < 0x80;
+    if (b0 === 0 && b1 === 0 && b2 === 0 && ascii(b3)) return { encoding: 'utf-32be', bom: 0 };
+    if (ascii(b0) && b1 === 0 && b2 === 0 && b3 === 0) return { encoding: 'utf-32le', bom: 0 };
+    if (b0 === 0 && ascii(b1) && b2 === 0 && ascii(b3)) return { encoding: 'utf-16be', bom: 0 };
+    if (ascii(b0) && b1 === 0 && ascii(b2) && b3 === 0) return { encoding: 'utf-16le', bom: 0 };
+  }
+  return { encoding: undefined, bom: 0 };
+}
+
+function decodeUnicode(bytes: Buffer, encoding: XMLUnicodeEncoding): string {
+  if (encoding === 'utf-32le' || encoding === 'utf-32be') return decodeUTF32(bytes, encoding === 'utf-32be');
+  return decodeStrict(bytes, encoding);
+}
+
+/**
+ * UTF-32 (Node's TextDecoder has none: the WHATWG Encoding standard dropped it); strict, as libxml2
+ * is: a code point above U+10FFFF or a surrogate is an error.
+ */
+function decodeUTF32(bytes: Buffer, bigEndian: boolean): string {
+  if (bytes.length % 4 !== 0) throw malformed('The UTF-32 request body has a truncated character.');
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length; i += 4) {
+    const cp = bigEndian ? bytes.readUInt32BE(i) : bytes.readUInt32LE(i);
+    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      throw malformed('The UTF-32 request body holds an invalid character.');
+    }
+    out.push(String.fromCodePoint(cp));
+  }
+  return out.join('');
+}
+
+/** XML white space (XML 1.0 §2.3 [3]). */
+export const isXMLSpace = (c: number | undefined): boolean =>
+  c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/** Index of the first character that is not XML white space. */
+export function firstNonSpace(s: string): number {
+  let i = 0;
+  while (i < s.length && isXMLSpace(s.charCodeAt(i))) i++;
+  return i;
 }
 
 function checkLimits(limits: XMLParseLimits): void {
