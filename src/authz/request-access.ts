@@ -21,11 +21,10 @@
  * `normalizePath` (src/proxy/normalize-path.ts): a path an upstream would resolve otherwise (`..;`,
  * `%2e%2e`, `%2F`, `//`, `%25`...) is refused, never judged.
  */
-import { TwitcherError } from '../errors.js';
 import { isAtEndpoint } from '../ows/build-request.js';
 import { isOWSService } from '../ows/operations.js';
 import type { OWSRequest } from '../ows/types.js';
-import { normalizePath } from '../proxy/normalize-path.js';
+import { judgePath } from '../proxy/normalize-path.js';
 import type { ServiceType } from '../registry/service.js';
 import type { ResourceKind } from './model.js';
 
@@ -155,33 +154,19 @@ function owsAccess(request: OWSRequest): AccessNeed {
   };
 }
 
-/**
- * The segments a path is judged by: `normalizePath`'s decoded segments (the form the upstream
- * resolves), or the reason it was refused. The proxy refused those paths already (400); this keeps
- * the resolution fail closed when called with another path.
- */
-export function pathSegments(path: string): { segments: string[] } | { reason: string } {
-  try {
-    return { segments: normalizePath(path).segments };
-  } catch (err) {
-    if (err instanceof TwitcherError) return { reason: err.description };
-    throw err;
-  }
-}
-
 function pathAccess(request: OWSRequest): AccessNeed {
   const permission = READ_METHODS.has(request.method) ? 'read' : 'write';
   const what = `${request.method} ${request.path || '/'}`;
-  const judged = pathSegments(request.path);
-  if ('reason' in judged) return { refused: true, permission, targets: [], what, reason: judged.reason };
+  const judged = judgePath(request.path);
+  if ('refused' in judged) return { refused: true, permission, targets: [], what, reason: judged.refused };
   return { permission, targets: [target(judged.segments)], what };
 }
 
 function threddsAccess(request: OWSRequest): AccessNeed {
   const what = `${request.method} ${request.path || '/'}`;
-  const judged = pathSegments(request.path);
-  if ('reason' in judged) {
-    return { refused: true, permission: 'read', targets: [], what, reason: judged.reason };
+  const judged = judgePath(request.path);
+  if ('refused' in judged) {
+    return { refused: true, permission: 'read', targets: [], what, reason: judged.refused };
   }
   const all = judged.segments;
   if (!READ_METHODS.has(request.method)) {

@@ -161,3 +161,16 @@ export function normalizePath(raw: string): NormalizedPath {
   }
   return { raw, segments, trailingSlash };
 }
+
+/**
+ * `normalizePath` answering instead of throwing, for the judges that meet a path again (the acl
+ * resolution, macaroon `path prefix` caveats): its segments, or why it is refused.
+ */
+export function judgePath(raw: string): { segments: string[] } | { refused: string } {
+  try {
+    return { segments: normalizePath(raw).segments };
+  } catch (err) {
+    if (err instanceof TwitcherError) return { refused: err.description };
+    throw err;
+  }
+}

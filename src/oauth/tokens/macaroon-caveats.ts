@@ -17,9 +17,8 @@
  * closed. `client` and `scope` say what the token is (read by the verifier); `time` and the rest
  * restrict the requests it may make, checked per request by `checkRestrictions`, a pure function.
  */
-import { TwitcherError } from '../../errors.js';
 import { addressRangeProblem, createAddressMatcher } from '../../http/address-ranges.js';
-import { normalizePath } from '../../proxy/normalize-path.js';
+import { judgePath } from '../../proxy/normalize-path.js';
 
 /**
  * A caveat bound to the request (or the clock), parsed: `text` is the caveat as shown in errors;
@@ -121,13 +120,9 @@ function parseTime(value: string): number {
  * Percent-decoded segments of a request path as `normalizePath` judges them (the form the upstream
  * resolves; a trailing `/` adds no segment); undefined when it refuses the path.
  */
-export function pathSegments(path: string): string[] | undefined {
-  try {
-    return normalizePath(path).segments;
-  } catch (err) {
-    if (err instanceof TwitcherError) return undefined;
-    throw err;
-  }
+function pathSegments(path: string): string[] | undefined {
+  const judged = judgePath(path);
+  return 'segments' in judged ? judged.segments : undefined;
 }
 
 /**
