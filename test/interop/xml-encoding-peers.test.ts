@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { encodeText } from '../helpers/fuzz-body.js';
 import { readCanaryLog } from '../helpers/fuzz-runner.js';
 import { type PeerServer, peerAvailable, requirePeer, startPyWPS } from '../helpers/peers.js';
 import { registerService } from '../helpers/register.js';
@@ -19,8 +20,7 @@ const WPS = 'xmlns:wps="http://www.opengis.net/wps/1.0.0" xmlns:ows="http://www.
 
 /** UTF-7 (RFC 2152): a `+`, the UTF-16BE bytes in base64 without padding, a `-`. */
 function utf7(text: string): string {
-  const be = Buffer.from(text, 'utf16le').swap16();
-  return `+${be.toString('base64').replace(/=+$/, '')}-`;
+  return `+${encodeText(text, 'utf-16be', false).toString('base64').replace(/=+$/, '')}-`;
 }
 
 function smuggled(tag: string, { bom, padding }: { bom: boolean; padding: number }): Buffer {

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { isTwitcherError } from '../../src/errors.js';
 import { parseOWSRequest } from '../../src/ows/parse-request.js';
 import type { OWSRequest, OWSRequestInput } from '../../src/ows/types.js';
+import { encodeText } from '../helpers/fuzz-body.js';
 
 const LIMITS = { maxBytes: 4096, maxDepth: 8 };
 
@@ -75,20 +76,12 @@ describe('a body is judged by its bytes, whatever its label', () => {
     });
   }
   const encodings: [string, (s: string) => Buffer][] = [
-    ['UTF-16BE with a byte order mark', (s) => Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(s)])],
-    ['UTF-16BE without one', utf16be],
-    ['UTF-16LE with a byte order mark', (s) => Buffer.from(`\ufeff${s}`, 'utf16le')],
-    ['UTF-16LE without one', (s) => Buffer.from(s, 'utf16le')],
-    [
-      'UTF-32BE with a byte order mark',
-      (s) => Buffer.concat([Buffer.from([0, 0, 0xfe, 0xff]), utf32(s, true)]),
-    ],
-    ['UTF-32BE without one', (s) => utf32(s, true)],
-    [
-      'UTF-32LE with a byte order mark',
-      (s) => Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), utf32(s, false)]),
-    ],
-    ['UTF-32LE without one', (s) => utf32(s, false)],
+    ...(['utf-16be', 'utf-16le', 'utf-32be', 'utf-32le'] as const).flatMap(
+      (charset): [string, (s: string) => Buffer][] => [
+        [`${charset.toUpperCase()} with a byte order mark`, (s) => encodeText(s, charset, true)],
+        [`${charset.toUpperCase()} without one`, (s) => encodeText(s, charset, false)],
+      ],
+    ),
     ['UTF-8 with a byte order mark', (s) => Buffer.from(`\ufeff${s}`)],
     ['UTF-8 after white space', (s) => Buffer.from(`\r\n  ${s}`)],
   ];
@@ -142,26 +135,6 @@ describe('a body is judged by its bytes, whatever its label', () => {
     assert.equal(r.operation, 'GetCapabilities');
   });
 });
-
-function utf16be(s: string): Buffer {
-  const le = Buffer.from(s, 'utf16le');
-  for (let i = 0; i < le.length; i += 2) {
-    const a = le[i] as number;
-    le[i] = le[i + 1] as number;
-    le[i + 1] = a;
-  }
-  return le;
-}
-
-function utf32(s: string, bigEndian: boolean): Buffer {
-  const cps = [...s].map((c) => c.codePointAt(0) as number);
-  const out = Buffer.alloc(cps.length * 4);
-  cps.forEach((cp, i) => {
-    if (bigEndian) out.writeUInt32BE(cp, i * 4);
-    else out.writeUInt32LE(cp, i * 4);
-  });
-  return out;
-}
 
 describe('POST bodies by content type', () => {
   it('an XML body without a content type is parsed as XML', () => {
