@@ -1,9 +1,69 @@
+import { MAX_CONCURRENT_RANGE, TIMEOUT_RANGE } from '../registry/parse-limits.js';
 import { AUTH_MODES, SERVICE_TYPES } from '../registry/service.js';
+
+const PROXY_DOCS = 'See docs/proxy.md, "Per-service limits".';
+
+/** `limits` as answered: milliseconds. */
+const limitsJSONSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: `Overrides of the proxy's settings for this service; a member absent: the global setting. ${PROXY_DOCS}`,
+  properties: {
+    maxConcurrent: {
+      type: 'integer',
+      minimum: MAX_CONCURRENT_RANGE.min,
+      maximum: MAX_CONCURRENT_RANGE.max,
+      description:
+        'Most upstream requests in flight at once; beyond it the proxy answers 503 with Retry-After.',
+    },
+    connectTimeout: {
+      type: 'integer',
+      description: 'Milliseconds to connect to the upstream (502/504 past it).',
+    },
+    headersTimeout: {
+      type: 'integer',
+      description: "Milliseconds to wait for the upstream's response headers.",
+    },
+    bodyTimeout: { type: 'integer', description: 'Milliseconds the response body may stay idle.' },
+  },
+} as const;
+
+const duration = {
+  oneOf: [
+    { type: 'integer', minimum: TIMEOUT_RANGE.min, maximum: TIMEOUT_RANGE.max },
+    { type: 'string', pattern: '^\\s*\\d+\\s*(ms|s|m|h)?\\s*$' },
+    { type: 'null' },
+  ],
+} as const;
+
+/** `limits` as sent: the timeouts also as durations (`30s`, `5m`, `2h`, `1500`), 1 ms to 24 h. */
+const limitsInputSchema = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  description: `Overrides of the proxy's settings for this service; null or {} for none. ${PROXY_DOCS}`,
+  properties: {
+    maxConcurrent: { ...limitsJSONSchema.properties.maxConcurrent, type: ['integer', 'null'] },
+    connectTimeout: { ...duration, description: 'Milliseconds, or a duration such as 10s.' },
+    headersTimeout: { ...duration, description: 'Milliseconds, or a duration such as 5m.' },
+    bodyTimeout: { ...duration, description: 'Milliseconds, or a duration such as 5m.' },
+  },
+} as const;
 
 /** JSON schemas of the services API: they drive the OpenAPI document; bodies are checked by parseServiceInput. */
 export const serviceJSONSchema = {
   type: 'object',
-  required: ['name', 'url', 'type', 'purl', 'auth', 'public', 'verify', 'passTokenData', 'certSubjects'],
+  required: [
+    'name',
+    'url',
+    'type',
+    'purl',
+    'auth',
+    'public',
+    'verify',
+    'passTokenData',
+    'certSubjects',
+    'limits',
+  ],
   properties: {
     name: {
       type: 'string',
@@ -29,6 +89,7 @@ export const serviceJSONSchema = {
       items: { type: 'string' },
       description: 'auth "cert": subject DN patterns a client certificate must match (empty: any valid one).',
     },
+    limits: limitsJSONSchema,
   },
 } as const;
 
@@ -43,7 +104,8 @@ export const serviceInputSchema = {
     url: {
       type: 'string',
       format: 'uri',
-      description: 'Absolute http(s) URL of the upstream, no credentials.',
+      description:
+        "Absolute http(s) URL of the upstream, no credentials; not this Twitcher's own proxy (a loop).",
     },
     type: { type: 'string', enum: [...SERVICE_TYPES], default: 'wps', description: 'Case-insensitive.' },
     purl: { type: 'string', default: '' },
@@ -64,6 +126,7 @@ export const serviceInputSchema = {
         'auth "cert" only: subject DN patterns, `*` a wildcard; `/C=XX/O=ESGF/CN=*` (OpenSSL form) or ' +
         '`CN=*,OU=Users,O=Twitcher` (RFC 4514); matched case-insensitively. Empty: any valid certificate.',
     },
+    limits: limitsInputSchema,
   },
 } as const;
 

@@ -1,4 +1,7 @@
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config/config.js';
+import { ownProxyProblem } from '../registry/own-url.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import { toServiceJSON } from '../registry/service.js';
 import { problemSchema, serviceInputSchema, serviceJSONSchema } from './service-schemas.js';
@@ -6,6 +9,11 @@ import { problemSchema, serviceInputSchema, serviceJSONSchema } from './service-
 interface Options {
   registry: ServiceRegistry;
   requireAdmin: (request: FastifyRequest) => Promise<void>;
+  /**
+   * Where this Twitcher is reached, to refuse services whose URL is its own proxy (a loop).
+   * TODO(issue 12): required once build-app passes it.
+   */
+  config?: Pick<Config, 'server' | 'protectedPath'>;
 }
 
 const errors = {
@@ -13,7 +21,10 @@ const errors = {
   401: { ...problemSchema, description: 'Missing or wrong administrator credentials' },
   404: { ...problemSchema, description: 'No such service' },
   409: { ...problemSchema, description: 'The name is taken' },
-  422: { ...problemSchema, description: 'Invalid fields (each one named)' },
+  422: {
+    ...problemSchema,
+    description: "Invalid fields (each one named), or a url pointing at this Twitcher's own proxy",
+  },
 };
 const nameParam = {
   type: 'object',
@@ -28,9 +39,23 @@ const noValidation = () => () => true;
 /** The registry's admin API: `/services` and `/services/{name}`, in the Python Twitcher's shapes. */
 export async function servicesRoutes(
   app: FastifyInstance,
-  { registry, requireAdmin }: Options,
+  { registry, requireAdmin, config }: Options,
 ): Promise<void> {
   app.addHook('preHandler', requireAdmin);
+
+  // Asked at each write: the port listened on is known only once listening (it may be 0 in config).
+  const check = {
+    urlProblem: (url: string) => {
+      if (!config) return undefined;
+      const address = app.server.address() as AddressInfo | string | null;
+      return ownProxyProblem(url, {
+        publicURL: config.server.url,
+        listenHost: config.server.host,
+        listenPort: address !== null && typeof address === 'object' ? address.port : config.server.port,
+        protectedPath: config.protectedPath,
+      });
+    },
+  };
 
   app.get(
     '/services',
@@ -65,7 +90,7 @@ export async function servicesRoutes(
       validatorCompiler: noValidation,
     },
     async (request, reply) => {
-      const service = await registry.register(request.body);
+      const service = await registry.register(request.body, check);
       return reply
         .code(201)
         .header('Location', `/services/${encodeURIComponent(service.name)}`)
@@ -123,7 +148,7 @@ export async function servicesRoutes(
       validatorCompiler: noValidation,
     },
     async (request, reply) => {
-      const { service, created } = await registry.put(request.params.name, request.body);
+      const { service, created } = await registry.put(request.params.name, request.body, check);
       if (created) reply.code(201).header('Location', `/services/${encodeURIComponent(service.name)}`);
       return reply.send(toServiceJSON(service));
     },

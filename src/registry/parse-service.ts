@@ -1,6 +1,7 @@
 import { type FieldError, TwitcherError } from '../errors.js';
 import { dnPatternProblem, MAX_DN_PATTERNS } from '../pki/dn-pattern.js';
 import { nameProblem, sanitizeName } from './names.js';
+import { parseServiceLimits } from './parse-limits.js';
 import { AUTH_MODES, type AuthMode, SERVICE_TYPES, type Service, type ServiceType } from './service.js';
 
 /** A service as sent on the admin API (`POST /services`, `PUT /services/{name}`). */
@@ -14,6 +15,14 @@ export interface ServiceInput {
   verify?: unknown;
   passTokenData?: unknown;
   certSubjects?: unknown;
+  limits?: unknown;
+}
+
+export interface ParseServiceOptions {
+  /** The name in the URL of `PUT /services/{name}`. */
+  pathName?: string;
+  /** A further check of a well-formed `url`: the problem (reported on `url`), or undefined. */
+  urlProblem?: (url: string) => string | undefined;
 }
 
 const MAX_URL = 2048;
@@ -27,6 +36,7 @@ const KNOWN_FIELDS = new Set([
   'verify',
   'passTokenData',
   'certSubjects',
+  'limits',
 ]);
 
 /** Checks an absolute http(s) URL without credentials or fragment; returns the problem or undefined. */
@@ -47,12 +57,12 @@ export function urlProblem(value: string): string | undefined {
 
 /**
  * Validates a service input and returns the service (name sanitised, type lower case, defaults as
- * in the Python Twitcher: type wps, auth token, verify true, purl ''). Every bad field, unknown
+ * in the Python Twitcher: type wps, auth token, verify true, purl ''; no limits). Every bad field, unknown
  * fields included, is reported at once. `name` is absent when neither the body nor the path has one.
  */
 export function parseServiceInput(
   body: unknown,
-  options: { pathName?: string } = {},
+  options: ParseServiceOptions = {},
 ): Omit<Service, 'name'> & { name?: string } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new TwitcherError('validation_failed', {
@@ -89,7 +99,7 @@ export function parseServiceInput(
   if (typeof input.url !== 'string') {
     errors.push({ field: 'url', message: input.url === undefined ? 'is required' : 'must be a string' });
   } else {
-    const problem = urlProblem(input.url);
+    const problem = urlProblem(input.url) ?? options.urlProblem?.(input.url);
     if (problem) errors.push({ field: 'url', message: problem });
     else out.url = input.url;
   }
@@ -156,6 +166,10 @@ export function parseServiceInput(
   if (out.certSubjects.length > 0 && out.auth !== 'cert') {
     errors.push({ field: 'certSubjects', message: `applies to auth "cert" only, not "${out.auth}"` });
   }
+
+  const limits = parseServiceLimits(input.limits);
+  if ('fields' in limits) errors.push(...limits.fields);
+  else out.limits = limits.limits;
 
   if (errors.length > 0) {
     throw new TwitcherError('validation_failed', {

@@ -1,7 +1,7 @@
 import { TwitcherError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { generateName, sanitizeName } from './names.js';
-import { parseServiceInput } from './parse-service.js';
+import { type ParseServiceOptions, parseServiceInput } from './parse-service.js';
 import type { Service } from './service.js';
 
 /** Most services held by the lookup cache; a registry is small, the bound only guards memory. */
@@ -72,9 +72,12 @@ export class ServiceRegistry {
     return service;
   }
 
-  /** Registers a new service; a missing name is generated (and retried on a clash). */
-  async register(input: unknown): Promise<Service> {
-    const parsed = parseServiceInput(input);
+  /**
+   * Registers a new service; a missing name is generated (and retried on a clash). `check.urlProblem`
+   * refuses more URLs (the services API: Twitcher's own proxy).
+   */
+  async register(input: unknown, check: Pick<ParseServiceOptions, 'urlProblem'> = {}): Promise<Service> {
+    const parsed = parseServiceInput(input, check);
     if (parsed.name !== undefined) return this.#store.services.create({ ...parsed, name: parsed.name });
     for (let attempt = 0; ; attempt++) {
       try {
@@ -91,8 +94,12 @@ export class ServiceRegistry {
   }
 
   /** Replaces the service named in the path, or creates it. */
-  async put(pathName: string, input: unknown): Promise<{ service: Service; created: boolean }> {
-    const parsed = parseServiceInput(input, { pathName });
+  async put(
+    pathName: string,
+    input: unknown,
+    check: Pick<ParseServiceOptions, 'urlProblem'> = {},
+  ): Promise<{ service: Service; created: boolean }> {
+    const parsed = parseServiceInput(input, { ...check, pathName });
     return this.#store.services.put({ ...parsed, name: parsed.name ?? sanitizeName(pathName) });
   }
 

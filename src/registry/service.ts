@@ -21,6 +21,19 @@ export type ServiceType = (typeof SERVICE_TYPES)[number];
 export const AUTH_MODES = ['token', 'cert', 'public', 'acl'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
+/** Per-service overrides of the proxy's settings (absent: the global setting applies). */
+export interface ServiceLimits {
+  /** Most upstream requests in flight at once; beyond it 503 with Retry-After. */
+  maxConcurrent?: number;
+  /** Milliseconds. */
+  connectTimeout?: number;
+  headersTimeout?: number;
+  bodyTimeout?: number;
+}
+
+/** The members of ServiceLimits, in the order they are shown. */
+export const LIMIT_NAMES = ['maxConcurrent', 'connectTimeout', 'headersTimeout', 'bodyTimeout'] as const;
+
 export interface Service {
   name: string;
   /** Absolute http(s) URL of the upstream service, without credentials. */
@@ -38,6 +51,8 @@ export interface Service {
    * that validates). See pki/dn-pattern.ts.
    */
   certSubjects: string[];
+  /** Per-service overrides of the proxy limits ({} when none). */
+  limits: ServiceLimits;
 }
 
 /** The JSON of a service on the admin API, as the Python Twitcher answers it (`public` is derived). */
@@ -56,5 +71,6 @@ export function toServiceJSON(service: Service): ServiceJSON {
     verify: service.verify,
     passTokenData: service.passTokenData,
     certSubjects: service.certSubjects,
+    limits: { ...service.limits },
   };
 }

@@ -1,7 +1,13 @@
 import type { Kysely } from 'kysely';
 import { tryDNKey } from '../authz/dn-key.js';
 import { TwitcherError } from '../errors.js';
-import type { AuthMode, Service, ServiceType } from '../registry/service.js';
+import {
+  type AuthMode,
+  LIMIT_NAMES,
+  type Service,
+  type ServiceLimits,
+  type ServiceType,
+} from '../registry/service.js';
 import type { Database } from './schema.js';
 import type { ChangeEvent, ServiceRepository, UserRecord, UserRepository } from './types.js';
 
@@ -16,8 +22,20 @@ export interface DialectHooks {
 
 type ServiceRow = Pick<
   Database['services'],
-  'name' | 'url' | 'type' | 'purl' | 'auth' | 'verify' | 'pass_token_data' | 'cert_subjects'
+  'name' | 'url' | 'type' | 'purl' | 'auth' | 'verify' | 'pass_token_data' | 'cert_subjects' | 'limits'
 >;
+
+/** The stored limits: only the known members with a number (a hand-edited row cannot inject others). */
+function limitsOf(json: string | null): ServiceLimits {
+  if (json === null || json === '') return {};
+  const stored = JSON.parse(json) as Record<string, unknown>;
+  const limits: ServiceLimits = {};
+  for (const name of LIMIT_NAMES) {
+    const value = stored[name];
+    if (typeof value === 'number') limits[name] = value;
+  }
+  return limits;
+}
 
 function toService(row: ServiceRow): Service {
   return {
@@ -29,6 +47,7 @@ function toService(row: ServiceRow): Service {
     verify: Boolean(row.verify),
     passTokenData: Boolean(row.pass_token_data),
     certSubjects: JSON.parse(row.cert_subjects) as string[],
+    limits: limitsOf(row.limits),
   };
 }
 
@@ -41,6 +60,7 @@ const SERVICE_COLUMNS = [
   'verify',
   'pass_token_data',
   'cert_subjects',
+  'limits',
 ] as const;
 
 function serviceRow(service: Service, hooks: DialectHooks) {
@@ -53,6 +73,7 @@ function serviceRow(service: Service, hooks: DialectHooks) {
     verify: hooks.bool(service.verify),
     pass_token_data: hooks.bool(service.passTokenData),
     cert_subjects: JSON.stringify(service.certSubjects),
+    limits: Object.keys(service.limits).length > 0 ? JSON.stringify(service.limits) : null,
   };
 }
 

@@ -27,6 +27,8 @@ export interface ServicesTable {
   pass_token_data: number | boolean;
   /** JSON list of DN patterns. */
   cert_subjects: string;
+  /** JSON object of the per-service limits (ServiceLimits); null: none. */
+  limits: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -20,6 +20,7 @@ const svc = (name: string, over: Partial<Service> = {}): Service => ({
   verify: true,
   passTokenData: false,
   certSubjects: [],
+  limits: {},
   ...over,
 });
 
@@ -60,6 +61,25 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.deepEqual(await store.services.get('esgf'), s);
       await store.services.put({ ...s, certSubjects: [] });
       assert.deepEqual((await store.services.get('esgf'))?.certSubjects, []);
+    });
+
+    withStore('per-service limits round-trip; none is {} (also in list)', async (store) => {
+      const limits = { maxConcurrent: 8, connectTimeout: 10_000, headersTimeout: 300_000, bodyTimeout: 1 };
+      await store.services.create(svc('busy', { limits }));
+      await store.services.create(svc('plain'));
+      assert.deepEqual((await store.services.get('busy'))?.limits, limits);
+      assert.deepEqual((await store.services.get('plain'))?.limits, {});
+      assert.deepEqual(
+        (await store.services.list()).map((s) => [s.name, s.limits]),
+        [
+          ['busy', limits],
+          ['plain', {}],
+        ],
+      );
+      await store.services.put(svc('busy', { limits: { headersTimeout: 5000 } }));
+      assert.deepEqual((await store.services.get('busy'))?.limits, { headersTimeout: 5000 });
+      await store.services.put(svc('busy'));
+      assert.deepEqual((await store.services.get('busy'))?.limits, {});
     });
 
     withStore('list is sorted by name', async (store) => {

@@ -5,6 +5,7 @@ import * as m003 from './003-issued-certificates.js';
 import * as m004 from './004-service-cert-subjects.js';
 import * as m005 from './005-authorization.js';
 import * as m006 from './006-audit-counts.js';
+import * as m007 from './007-service-limits.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, VersionedMigration> = {
   '004-service-cert-subjects': m004,
   '005-authorization': m005,
   '006-audit-counts': m006,
+  '007-service-limits': m007,
 };
 
 class StaticProvider implements MigrationProvider {
