@@ -26,6 +26,7 @@ describe('admin API: /services', () => {
       verify: true,
       passTokenData: false,
       certSubjects: [],
+      limits: {},
     });
 
     res = await fetch(`${url}/services`, { headers });
