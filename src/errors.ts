@@ -51,6 +51,10 @@ export const ERROR_CODES = {
   upstream_unreachable: { status: 502, title: 'Bad gateway', owsCode: 'NoApplicableCode' },
   upstream_error: { status: 502, title: 'Bad gateway', owsCode: 'NoApplicableCode' },
   upstream_timeout: { status: 504, title: 'Gateway timeout', owsCode: 'NoApplicableCode' },
+  // the service's limit of requests in flight is reached (proxy.maxConcurrent, limits.maxConcurrent)
+  service_busy: { status: 503, title: 'Service busy', owsCode: 'NoApplicableCode' },
+  // the request already passed through this Twitcher (its own Via entry): forwarding it would loop
+  loop_detected: { status: 508, title: 'Loop detected', owsCode: 'NoApplicableCode' },
   // a MyProxy server answered with an error other than refused credentials, or broke the protocol
   myproxy_failed: { status: 502, title: 'Bad gateway', owsCode: 'NoApplicableCode' },
   // server side

@@ -56,6 +56,10 @@ export interface Config {
     connectTimeout: number;
     headersTimeout: number;
     bodyTimeout: number;
+    /** Milliseconds an idle upstream connection is kept (when the upstream does not say). */
+    keepAliveTimeout: number;
+    /** Default per-service limit of requests in flight. */
+    maxConcurrent: number;
     maxXmlBytes: number;
     maxXmlDepth: number;
     /** Per OWS service (lower case): operations open to everyone; services left out keep the defaults. */

@@ -174,6 +174,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       connectTimeout: values['proxy.connectTimeout'] as number,
       headersTimeout: values['proxy.headersTimeout'] as number,
       bodyTimeout: values['proxy.bodyTimeout'] as number,
+      keepAliveTimeout: values['proxy.keepAliveTimeout'] as number,
+      maxConcurrent: values['proxy.maxConcurrent'] as number,
       maxXmlBytes: values['proxy.maxXmlBytes'] as number,
       maxXmlDepth: values['proxy.maxXmlDepth'] as number,
       publicOperations: (publicOps as Record<string, string[]> | undefined) ?? {},

@@ -428,21 +428,45 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TWITCHER_PROXY_CONNECT_TIMEOUT',
     type: { kind: 'duration' },
     default: 10_000,
-    doc: 'Longest wait for a TCP/TLS connection to an upstream service (then 502).',
+    doc: 'Longest wait for a TCP/TLS connection to an upstream service (then 504). A service overrides it with `limits.connectTimeout`.',
   },
   {
     path: 'proxy.headersTimeout',
     env: 'TWITCHER_PROXY_HEADERS_TIMEOUT',
     type: { kind: 'duration' },
     default: 300_000,
-    doc: 'Longest wait for the response headers of an upstream service (then 504). WPS Execute may be slow.',
+    doc:
+      'Longest wait for the response headers of an upstream service (then 504). WPS Execute may be slow. A service ' +
+      'overrides it with `limits.headersTimeout`.',
   },
   {
     path: 'proxy.bodyTimeout',
     env: 'TWITCHER_PROXY_BODY_TIMEOUT',
     type: { kind: 'duration' },
     default: 300_000,
-    doc: 'Longest silence between two chunks of an upstream response body (an idle timeout, not a total one).',
+    doc:
+      'Longest silence between two chunks of an upstream response body (an idle timeout, not a total one). A ' +
+      'service overrides it with `limits.bodyTimeout`.',
+  },
+  {
+    path: 'proxy.keepAliveTimeout',
+    env: 'TWITCHER_PROXY_KEEP_ALIVE_TIMEOUT',
+    type: { kind: 'duration' },
+    default: 1500,
+    doc:
+      'How long an idle connection to an upstream is kept for the next request. Below the idle timeouts of ' +
+      'common servers (gunicorn 2 s, Apache httpd and lighttpd 5 s), so that Twitcher drops a connection before ' +
+      'the server does; an upstream that announces `Keep-Alive: timeout=N` is kept N − 1 s instead.',
+  },
+  {
+    path: 'proxy.maxConcurrent',
+    env: 'TWITCHER_PROXY_MAX_CONCURRENT',
+    type: { kind: 'integer', min: 1, max: 100_000 },
+    default: 128,
+    doc:
+      'Most requests in flight to one registered service at once (each service has its own connections). ' +
+      'Beyond it the request is answered at once with 503 and `Retry-After: 1`, so that one slow service cannot ' +
+      'hold the connections of the others. A service overrides it with `limits.maxConcurrent`.',
   },
   {
     path: 'proxy.maxXmlBytes',

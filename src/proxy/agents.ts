@@ -1,34 +1,144 @@
-import { Agent } from 'undici';
+import { Client, Pool } from 'undici';
 import type { Config } from '../config/config.js';
+import type { Service } from '../registry/service.js';
 
 /**
- * Keep-alive connection pools to the upstreams (one pool per origin, inside each Agent): one Agent
- * verifies TLS certificates, the other does not (services registered with `verify: false`).
+ * The connections to the upstreams: one keep-alive pool per registered service (not per origin, so
+ * that a service whose requests hang cannot take the connections of another on the same host),
+ * each with its own limit of requests in flight and its own timeouts (`limits` of the service, the
+ * `proxy.*` settings otherwise).
  */
+export interface UpstreamPool {
+  readonly pool: Pool;
+  /** Takes a slot for one request; false when `maxConcurrent` requests are in flight already. */
+  tryAcquire(): boolean;
+  release(): void;
+  /** Requests in flight. */
+  readonly inFlight: number;
+  /**
+   * A client on a connection of its own, for the one retry of a request whose reused connection
+   * failed before any byte of the answer (the idle pool may hold more connections closed by the same
+   * server). The caller closes it.
+   */
+  fresh(): Client;
+}
+
 export interface UpstreamAgents {
-  verified: Agent;
-  unverified: Agent;
+  forService(service: Service): UpstreamPool;
+  /** Pools open now (tests and metrics). */
+  readonly size: number;
   close(): Promise<void>;
 }
 
-export function createUpstreamAgents(proxy: Config['proxy']): UpstreamAgents {
-  const common = {
-    connectTimeout: proxy.connectTimeout,
-    headersTimeout: proxy.headersTimeout,
-    bodyTimeout: proxy.bodyTimeout,
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 600_000,
-    // Enough parallel connections per upstream for slow WPS jobs without starving the others.
-    connections: 256,
-    pipelining: 1,
-  };
-  const verified = new Agent(common);
-  const unverified = new Agent({ ...common, connect: { rejectUnauthorized: false } });
+type ProxySettings = Pick<
+  Config['proxy'],
+  'connectTimeout' | 'headersTimeout' | 'bodyTimeout' | 'keepAliveTimeout' | 'maxConcurrent'
+>;
+
+/** A pool unused this long, with nothing in flight, is closed (its service may be gone). */
+const IDLE_POOL_MS = 5 * 60_000;
+
+interface Entry extends UpstreamPool {
+  key: string;
+  lastUsed: number;
+}
+
+export function createUpstreamAgents(proxy: ProxySettings): UpstreamAgents {
+  const pools = new Map<string, Entry>();
+
+  function optionsFor(service: Service) {
+    const limits = service.limits ?? {};
+    const maxConcurrent = limits.maxConcurrent ?? proxy.maxConcurrent;
+    return {
+      maxConcurrent,
+      options: {
+        connectTimeout: limits.connectTimeout ?? proxy.connectTimeout,
+        headersTimeout: limits.headersTimeout ?? proxy.headersTimeout,
+        bodyTimeout: limits.bodyTimeout ?? proxy.bodyTimeout,
+        // Dropped before common servers drop it (gunicorn 2 s, httpd and lighttpd 5 s): a request sent
+        // on a connection the server is closing fails. An upstream's `Keep-Alive: timeout=N` is
+        // followed, less a second of margin.
+        keepAliveTimeout: proxy.keepAliveTimeout,
+        keepAliveTimeoutThreshold: 1000,
+        keepAliveMaxTimeout: 600_000,
+        connections: maxConcurrent,
+        pipelining: 1,
+        ...(service.verify ? {} : { connect: { rejectUnauthorized: false } }),
+      },
+    };
+  }
+
+  function create(service: Service, key: string): Entry {
+    const origin = new URL(service.url).origin;
+    const { maxConcurrent, options } = optionsFor(service);
+    const pool = new Pool(origin, options);
+    let inFlight = 0;
+    return {
+      key,
+      lastUsed: Date.now(),
+      pool,
+      get inFlight() {
+        return inFlight;
+      },
+      tryAcquire() {
+        if (inFlight >= maxConcurrent) return false;
+        inFlight++;
+        return true;
+      },
+      release() {
+        inFlight--;
+      },
+      fresh() {
+        return new Client(origin, { ...options, pipelining: 1 });
+      },
+    };
+  }
+
+  // Pools of services that were deleted or changed and are no longer used are closed, once idle.
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const [name, entry] of pools) {
+      if (entry.inFlight === 0 && now - entry.lastUsed > IDLE_POOL_MS) {
+        pools.delete(name);
+        void entry.pool.close();
+      }
+    }
+  }, IDLE_POOL_MS);
+  sweeper.unref();
+
   return {
-    verified,
-    unverified,
+    forService(service) {
+      const key = poolKey(service);
+      let entry = pools.get(service.name);
+      if (entry?.key !== key) {
+        // The service changed (URL, verification, limits): requests in flight finish on the old pool.
+        if (entry) void entry.pool.close();
+        entry = create(service, key);
+        pools.set(service.name, entry);
+      }
+      entry.lastUsed = Date.now();
+      return entry;
+    },
+    get size() {
+      return pools.size;
+    },
     async close() {
-      await Promise.all([verified.close(), unverified.close()]);
+      clearInterval(sweeper);
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.all(all.map((e) => e.pool.close()));
     },
   };
+}
+
+function poolKey(service: Service): string {
+  const l = service.limits ?? {};
+  return [
+    new URL(service.url).origin,
+    service.verify,
+    l.maxConcurrent,
+    l.connectTimeout,
+    l.headersTimeout,
+    l.bodyTimeout,
+  ].join(' ');
 }

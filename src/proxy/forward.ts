@@ -14,7 +14,7 @@ import { addCapabilitiesFilter, mustFilter } from '../ows/capabilities/filter-re
 import type { RewriteRules } from '../ows/capabilities/rewrite-rules.js';
 import { rewriteBuffer } from '../ows/capabilities/rewrite-stream.js';
 import type { ServiceRegistry } from '../registry/registry.js';
-import type { UpstreamAgents } from './agents.js';
+import type { UpstreamAgents, UpstreamPool } from './agents.js';
 import { type Authorization, carriesBody } from './authorize.js';
 import { clientResponseHeaders, type Headers, upstreamRequestHeaders } from './headers.js';
 import { mapUpstreamError } from './map-upstream-error.js';
@@ -22,6 +22,7 @@ import { publicSide } from './proxy-url.js';
 import { RewriteRulesCache } from './rewrite-cache.js';
 import { rewriteLocation } from './rewrite-location.js';
 import { buildUpstreamTarget } from './upstream-url.js';
+import { viaPseudonym } from './via.js';
 
 export interface ForwardDeps {
   config: Config;
@@ -56,6 +57,10 @@ class ClientGone extends EventEmitter {
 }
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
+/** Safe methods (RFC 9110 §9.2.1) with no body or the one already read: sent again after a stale connection. */
+const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Failures of a connection the server closed or reset, before any byte of the answer. */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 /** Rewritable bodies up to this size with a known length are rewritten in one go (cheaper than a stream). */
 const SMALL_BODY = 1024 * 1024;
 
@@ -70,8 +75,25 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
   const dataPrefix = config.token.dataHeaderPrefix.toLowerCase();
   const rulesCache = new RewriteRulesCache(config, registry);
   const side = publicSide(config);
+  const via = viaPseudonym(config);
 
-  return async function forward(request, reply, auth, { data, extraHeaders, visible }) {
+  return async function forward(request, reply, auth, options) {
+    const upstream = agents.forService(auth.service);
+    if (!upstream.tryAcquire()) throw serviceBusy();
+    try {
+      return await relay(request, reply, auth, options, upstream);
+    } finally {
+      upstream.release();
+    }
+  };
+
+  async function relay(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    auth: Authorization,
+    { data, extraHeaders, visible }: ForwardOptions,
+    upstream: UpstreamPool,
+  ): Promise<FastifyReply> {
     const { path, service } = auth;
     const target = buildUpstreamTarget(service.url, path.extra, path.query);
     const method = request.method;
@@ -86,6 +108,7 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
         host: side.host,
         port: side.port,
         prefix: `${side.basePath}${proxyPrefix}/${service.name}`,
+        via,
       },
       {
         bodyReplaced: auth.body !== undefined,
@@ -107,7 +130,6 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
     raw.once('close', () => {
       if (!raw.writableFinished) abort.abort();
     });
-    const agent = service.verify ? agents.verified : agents.unverified;
 
     // undici's stream(): the response body is written straight into what the factory returns —
     // the client's response itself when nothing is rewritten — with backpressure, without an
@@ -133,6 +155,7 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
         // validators (RFC 9110 §8.6): the rewritten body has neither. (An encoding the rewriter
         // cannot decode leaves the GET as it came; its HEAD still says less, which is allowed.)
         rewritten: small || rewriter !== null || (head && type !== false),
+        via,
         location:
           upstreamHeaders['location'] === undefined && upstreamHeaders['content-location'] === undefined
             ? undefined
@@ -151,21 +174,50 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
       });
       return first as Transform;
     };
+    const options: Dispatcher.RequestOptions = {
+      origin: target.origin,
+      path: target.path,
+      method: method as Dispatcher.HttpMethod,
+      headers,
+      body: body ?? null,
+      signal: abort,
+    };
+    let answered = false;
+    const onAnswer: Dispatcher.StreamFactory = (data) => {
+      answered = true;
+      return factory(data);
+    };
     let failure: unknown;
     try {
-      await agent.stream(
-        {
-          origin: target.origin,
-          path: target.path,
-          method: method as Dispatcher.HttpMethod,
-          headers,
-          body: body ?? null,
-          signal: abort,
-        },
-        factory,
-      );
+      await upstream.pool.stream(options, onAnswer);
     } catch (err) {
       failure = err ?? new Error('upstream request failed');
+    }
+    // A connection that failed before any byte of the answer is most often one the server closed
+    // while idle, just as the request went out: a request that can be sent again unchanged and does
+    // not change anything is sent once more, on a new connection (not one the same server may have
+    // closed too).
+    if (
+      failure !== undefined &&
+      !answered &&
+      !abort.aborted &&
+      REPLAYABLE.has(method) &&
+      (body === undefined || Buffer.isBuffer(body)) &&
+      STALE_CONNECTION.has(errorCode(failure))
+    ) {
+      request.log.info(
+        { err: (failure as Error).message, service: service.name },
+        'upstream connection failed before answering: retried once on a new connection',
+      );
+      failure = undefined;
+      const fresh = upstream.fresh();
+      try {
+        await fresh.stream(options, factory);
+      } catch (err) {
+        failure = err ?? new Error('upstream request failed');
+      } finally {
+        void fresh.close();
+      }
     }
     // Decided once the pipeline settled: a rewriting stage may fail after the upstream body ended
     // (the last gzip block, the flush), and only then is it known whether the status line went out.
@@ -186,7 +238,14 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
       return reply;
     }
     throw failure instanceof TwitcherError ? failure : mapUpstreamError(failure);
-  };
+  }
+}
+
+function serviceBusy(): TwitcherError {
+  return new TwitcherError('service_busy', {
+    description: 'The service has as many requests in flight as it may; try again shortly.',
+    headers: { 'Retry-After': '1' },
+  });
 }
 
 /** The client's response gets the upstream's status and the headers decided for it; fastify steps aside. */
@@ -246,6 +305,10 @@ class ClientBody extends Writable {
     this.#reply.raw.end();
     callback();
   }
+}
+
+function errorCode(err: unknown): string {
+  return typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '';
 }
 
 function headerString(v: string | string[] | undefined): string | undefined {

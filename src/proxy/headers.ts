@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
+import { appendVia } from './via.js';
 
 /*
  * Which request headers reach the upstream.
@@ -181,6 +182,13 @@ export const ADDED_REQUEST_HEADERS: readonly { readonly name: string; readonly v
       'The same in RFC 7239 form: `for=` per address (IPv6 as `"[…]"`, anything else `unknown`), then ' +
       '`host` and `proto` (quoted where RFC 7239 §4 asks), e.g. `for=192.0.2.7;host="example.org:8443";proto=https`.',
   },
+  {
+    name: 'via',
+    value:
+      "The client's `Via` with Twitcher's own entry appended, `1.1 twitcher-{id}` (RFC 9110 §7.6.3; `{id}` is " +
+      'derived from `server.url`). A request that arrives with that entry already in it is refused with 508 ' +
+      '(`loop_detected`): a service registered with a URL that leads back to Twitcher would loop.',
+  },
   { name: 'host', value: 'The host and port of the service URL.' },
   { name: 'content-length', value: 'The length of a body Twitcher read and replays.' },
   {
@@ -267,7 +275,14 @@ export function isStrippedRequestHeader(name: string): boolean {
 }
 
 /** Names Twitcher's own headers must not take: framing, forwarding, and the client's end-to-end ones. */
-const RESERVED_OWN = new Set([...HOP_BY_HOP_HEADERS, 'host', 'expect', 'forwarded', ...KEPT_REQUEST_HEADERS]);
+const RESERVED_OWN = new Set([
+  ...HOP_BY_HOP_HEADERS,
+  'host',
+  'expect',
+  'forwarded',
+  'via',
+  ...KEPT_REQUEST_HEADERS,
+]);
 const FORWARDING_PREFIX = 'x-forwarded-';
 
 function isReservedOwnName(name: string): boolean {
@@ -354,6 +369,8 @@ export interface ForwardingInfo {
   host: string;
   port: string;
   prefix: string;
+  /** Twitcher's pseudonym in `Via` (via.ts). */
+  via: string;
 }
 
 /**
@@ -404,6 +421,7 @@ export function upstreamRequestHeaders(
   out['x-forwarded-port'] = forwarding.port;
   out['x-forwarded-prefix'] = forwarding.prefix;
   out['forwarded'] = forwardedHeader(forwarding);
+  out['via'] = appendVia(incoming.via, forwarding.via);
   return out;
 }
 
@@ -414,7 +432,12 @@ export function upstreamRequestHeaders(
  */
 export function clientResponseHeaders(
   upstream: Record<string, HeaderValue | undefined>,
-  options: { rewritten: boolean; location?: ((value: string) => string) | undefined },
+  options: {
+    rewritten: boolean;
+    location?: ((value: string) => string) | undefined;
+    /** Twitcher's pseudonym, appended to the response's `Via` (RFC 9110 §7.6.3). */
+    via?: string | undefined;
+  },
 ): Headers {
   const listed = connectionListed(upstream['connection']);
   const out: Headers = {};
@@ -429,5 +452,6 @@ export function clientResponseHeaders(
     }
     out[name] = value;
   }
+  if (options.via !== undefined) out['via'] = appendVia(upstream['via'], options.via);
   return out;
 }

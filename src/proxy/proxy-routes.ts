@@ -17,6 +17,7 @@ import { bearerChallenge, CHALLENGES, type CredentialDeps, createCredentials } f
 import { createForward } from './forward.js';
 import { readLimitedBody } from './read-body.js';
 import { sendProxyError, sendVerify } from './render-proxy-error.js';
+import { cameThrough, viaPseudonym } from './via.js';
 
 export interface ProxyDeps extends CredentialDeps {
   registry: ServiceRegistry;
@@ -50,6 +51,7 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
   const proxyPrefix = `${config.protectedPath}/proxy`;
   const verifyPrefix = `${config.protectedPath}/verify`;
   const forward = createForward(deps, proxyPrefix);
+  const via = viaPseudonym(config);
 
   // Bodies stay in the request stream: only an OWS body that must be decided on is read.
   app.removeAllContentTypeParsers();
@@ -104,6 +106,8 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
   }
 
   const proxyHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+    // Before anything is read or decided: a request that came through this Twitcher already loops.
+    if (cameThrough(request.headers.via, via)) throw loopDetected();
     const auth = await judge(request, proxyPrefix, true);
     const { decision, subject, service } = auth;
     if (!decision.allow) throw deny(decision);
@@ -137,6 +141,14 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
   app.all(`${proxyPrefix}/:name/*`, routeOptions, proxyHandler);
   app.all(`${verifyPrefix}/:name`, routeOptions, verifyHandler);
   app.all(`${verifyPrefix}/:name/*`, routeOptions, verifyHandler);
+}
+
+function loopDetected(): TwitcherError {
+  return new TwitcherError('loop_detected', {
+    description:
+      'The request has been through this Twitcher already (its own Via entry): the service URL leads back ' +
+      'to the proxy.',
+  });
 }
 
 /** A refusal of the policy as the error the routes render (401 with its challenge, or 403). */

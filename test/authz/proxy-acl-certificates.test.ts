@@ -34,6 +34,7 @@ before(async () => {
     verify: true,
     passTokenData: false,
     certSubjects: [],
+    limits: {},
   });
   // the DN written in the other form than the certificate's RFC 4514 string: still the same subject
   await app.store.users.create({

@@ -65,7 +65,14 @@ test('X.509 end to end: logon, an RFC 3820 proxy, Execute on real PyWPS via TLS,
     },
   });
   await createUser(tw.store.users, { username: 'alice', password: 'alice-password-1' });
-  const service = { url: wps.url, type: 'wps' as const, purl: '', verify: true, passTokenData: false };
+  const service = {
+    url: wps.url,
+    type: 'wps' as const,
+    purl: '',
+    verify: true,
+    passTokenData: false,
+    limits: {},
+  };
   await tw.store.services.create({ ...service, name: 'emu', auth: 'cert', certSubjects: [] });
   await tw.store.services.create({
     ...service,

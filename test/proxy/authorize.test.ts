@@ -30,6 +30,7 @@ function service(name: string, auth: Service['auth'], type: Service['type'] = 'w
     verify: true,
     passTokenData: false,
     certSubjects: [],
+    limits: {},
   };
 }
 const SERVICES = new Map(

@@ -45,6 +45,7 @@ before(async () => {
     purl: '',
     verify: true,
     passTokenData: false,
+    limits: {},
   };
   await app.store.services.create({ ...base, name: 'emu', auth: 'cert', certSubjects: [] });
   await app.store.services.create({

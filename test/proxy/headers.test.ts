@@ -24,6 +24,7 @@ const FORWARDING: ForwardingInfo = {
   host: 'twitcher.example.org:8443',
   port: '8443',
   prefix: '/ows/proxy/wps',
+  via: 'twitcher-0123456789ab',
 };
 const OPTIONS = { bodyReplaced: false, dataPrefix: 'x-twitcher-data-' };
 
@@ -108,7 +109,7 @@ const DROPPED: [dropped: string, keptTwin: string][] = [
   ['X-HTTP-Method', 'X-HTTP-Methods'],
   ['X-Method-Override', 'X-Method'],
   // httpoxy and Jetty's front-proxy fields
-  ['Proxy', 'Via'],
+  ['Proxy', 'Proxies'],
   ['Proxy-Auth-Cert', 'Proxied'],
   ['Proxy-Ssl-Id', 'Proxyx'],
   // forwarding the client sent itself

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../config/config.js';
+
+/**
+ * Twitcher's `Via` entry (RFC 9110 §7.6.3), `1.1 twitcher-{id}`: the id is a digest of the public URL
+ * and the protected path, the same for every instance and worker of one deployment and different for
+ * another deployment that it proxies to (or that proxies to it). A request that arrives carrying it
+ * has been through this Twitcher already: forwarding it again would loop.
+ */
+export function viaPseudonym(config: Pick<Config, 'server' | 'protectedPath'>): string {
+  const id = createHash('sha256').update(`${config.server.url}${config.protectedPath}`).digest('hex');
+  return `twitcher-${id.slice(0, 12)}`;
+}
+
+/** The entry added to the `Via` of a message Twitcher forwards. */
+export function viaEntry(pseudonym: string): string {
+  return `1.1 ${pseudonym}`;
+}
+
+/** `value` with Twitcher's entry appended (a list field: the earlier hops first). */
+export function appendVia(value: string | string[] | undefined, pseudonym: string): string {
+  const own = viaEntry(pseudonym);
+  if (value === undefined || value.length === 0) return own;
+  return `${Array.isArray(value) ? value.join(', ') : value}, ${own}`;
+}
+
+/**
+ * Whether a `Via` names `pseudonym` as a hop that received the message: each element is
+ * `protocol received-by [comment]`; a comment is never taken for a hop. Cheap on the usual request,
+ * which has no `Via` at all.
+ */
+export function cameThrough(value: string | string[] | undefined, pseudonym: string): boolean {
+  if (value === undefined) return false;
+  const text = Array.isArray(value) ? value.join(',') : value;
+  if (!text.toLowerCase().includes(pseudonym)) return false;
+  // Comments (parenthesised, possibly holding commas) are removed before the list is split.
+  const withoutComments = text.replace(/\((?:[^()\\]|\\.)*\)/g, ' ');
+  for (const element of withoutComments.split(',')) {
+    const [, receivedBy] = element.trim().split(/[ \t]+/);
+    if (receivedBy === undefined) continue;
+    // received-by is a host[:port] or a pseudonym; ours never has a port.
+    if (receivedBy.toLowerCase() === pseudonym) return true;
+  }
+  return false;
+}
