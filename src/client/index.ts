@@ -46,6 +46,8 @@ export type {
   Scope,
   ServiceInput,
   ServiceJSON,
+  ServiceLimits,
+  ServiceLimitsInput,
   ServiceType,
   TokenJSON,
 } from './types.js';

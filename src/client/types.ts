@@ -13,6 +13,40 @@ export type ServiceType = 'wps' | 'wms' | 'wfs' | 'wcs' | 'wmts' | 'csw' | 'thre
 export type AuthMode = 'token' | 'cert' | 'public' | 'acl';
 
 /**
+ * A service's overrides of the proxy's limits, as answered (timeouts in milliseconds); a member
+ * absent: the server's global setting applies. Past `maxConcurrent` requests in flight the proxy
+ * answers 503 with Retry-After; past a timeout, 502 or 504.
+ *
+ * @example
+ * const { limits } = await client.getService('emu');
+ * console.log(limits.maxConcurrent ?? 'global setting', limits.headersTimeout); // 8 300000
+ */
+export interface ServiceLimits {
+  /** Most upstream requests in flight at once (1 to 100000). */
+  maxConcurrent?: number;
+  /** Milliseconds to connect to the upstream. */
+  connectTimeout?: number;
+  /** Milliseconds to wait for the upstream's response headers. */
+  headersTimeout?: number;
+  /** Milliseconds the upstream's response body may stay idle. */
+  bodyTimeout?: number;
+}
+
+/**
+ * The limits as sent: each timeout in milliseconds or as a duration (`"10s"`, `"5m"`, `"2h"`,
+ * `"1500"`), 1 ms to 24 h; a member null or absent is not overridden; `{}` or null: none.
+ *
+ * @example
+ * const limits: ServiceLimitsInput = { maxConcurrent: 8, connectTimeout: '10s', headersTimeout: '5m' };
+ */
+export interface ServiceLimitsInput {
+  maxConcurrent?: number | null;
+  connectTimeout?: number | string | null;
+  headersTimeout?: number | string | null;
+  bodyTimeout?: number | string | null;
+}
+
+/**
  * A registered service as `GET /services/{name}` answers it (the Python Twitcher's shape).
  *
  * @example
@@ -34,6 +68,8 @@ export interface ServiceJSON {
   passTokenData: boolean;
   /** `auth: cert`: subject DN patterns a client certificate must match (empty: any valid one). */
   certSubjects: string[];
+  /** Overrides of the proxy's limits for this service (`{}`: none, the global settings apply). */
+  limits: ServiceLimits;
 }
 
 /**
@@ -58,6 +94,8 @@ export interface ServiceInput {
   passTokenData?: boolean;
   /** `auth: cert` only: subject DN patterns, e.g. `/C=XX/O=ESGF/*` or `CN=*,OU=Users,O=Twitcher`. */
   certSubjects?: string[];
+  /** Default none (`{}`): the proxy's global settings. */
+  limits?: ServiceLimitsInput | null;
 }
 
 /** The scopes Twitcher grants: `compute` opens `auth: token` services, `register` manages the registry. */

@@ -95,7 +95,16 @@ describe('twitcherctl --help', () => {
   test('the overview lists every command, says where global options go and the exit codes', async () => {
     const run = await ctl(['--help']);
     exits(run, 0);
-    for (const words of ['add', 'gentoken', 'list', 'get NAME', 'register URL', 'unregister NAME', 'clear']) {
+    for (const words of [
+      'add',
+      'gentoken',
+      'list',
+      'get NAME',
+      'register URL',
+      'update NAME',
+      'unregister NAME',
+      'clear',
+    ]) {
       assert.match(run.stdout, new RegExp(`\\n  ${words} `), words);
     }
     for (const words of ['clients list', 'clients get ID', 'clients delete ID', 'tokens issue CLIENT_ID']) {
@@ -117,6 +126,7 @@ describe('twitcherctl --help', () => {
       ['list'],
       ['get'],
       ['register'],
+      ['update'],
       ['unregister'],
       ['clear'],
       ['clients', 'list'],
@@ -185,6 +195,7 @@ describe('twitcherctl against a real Twitcher', () => {
       verify: false,
       passTokenData: true,
       certSubjects: [],
+      limits: {},
     });
     const esgf = json<{ auth: string; certSubjects: string[] }>(
       await ctl([
@@ -226,6 +237,78 @@ describe('twitcherctl against a real Twitcher', () => {
     assert.deepEqual(json(await ctl([...asAdmin, 'clear', '--yes'])), { cleared: true });
     assert.deepEqual(json(await ctl([...asAdmin, 'list'])), []);
     assert.equal((await ctl(['-o', 'table', ...asAdmin, 'list'])).stdout, '(none)\n');
+  });
+
+  test('per-service limits: set by register, changed and cleared by update, shown by get (JSON and table)', async () => {
+    type Limits = { limits: Record<string, number> };
+    const registered = json<Limits>(
+      await ctl([
+        ...asAdmin,
+        'register',
+        'http://127.0.0.1:5000/wps',
+        '--name',
+        'busy',
+        '--max-concurrent',
+        '8',
+        '--connect-timeout',
+        '10s',
+        '--headers-timeout',
+        '5m',
+        '--body-timeout',
+        '1500',
+      ]),
+    );
+    const all = { maxConcurrent: 8, connectTimeout: 10_000, headersTimeout: 300_000, bodyTimeout: 1500 };
+    assert.deepEqual(registered.limits, all);
+    assert.deepEqual(json<Limits>(await ctl([...asAdmin, 'get', 'busy'])).limits, all);
+    const table = await ctl([...asAdmin, '-o', 'table', 'get', 'busy']);
+    assert.match(
+      table.stdout,
+      /\nlimits\s+maxConcurrent=8 connectTimeout=10000 headersTimeout=300000 bodyTimeout=1500\n/,
+    );
+
+    // the limits not named are kept; none drops one; the other fields stay as they were
+    const updated = json<Limits & { url: string; auth: string }>(
+      await ctl([...asAdmin, 'update', 'busy', '--max-concurrent', '2', '--body-timeout', 'none']),
+    );
+    assert.deepEqual(updated.limits, { maxConcurrent: 2, connectTimeout: 10_000, headersTimeout: 300_000 });
+    assert.equal(updated.url, 'http://127.0.0.1:5000/wps');
+    assert.equal(updated.auth, 'token');
+    assert.deepEqual(
+      json<Limits>(await ctl([...asAdmin, 'update', 'busy', '--no-limits', '--headers-timeout', '2h']))
+        .limits,
+      { headersTimeout: 7_200_000 },
+    );
+    assert.deepEqual(json<Limits>(await ctl([...asAdmin, 'update', 'busy', '--no-limits'])).limits, {});
+    assert.deepEqual(json<Limits>(await ctl([...asAdmin, 'get', 'busy'])).limits, {});
+
+    // bad values: the server names the limit (1); not a number, or no change at all, is a usage error (2)
+    exits(
+      await ctl([...asAdmin, 'update', 'busy', '--headers-timeout', '25h']),
+      1,
+      /limits\.headersTimeout must be from 1 ms to 24 h/,
+    );
+    exits(
+      await ctl([...asAdmin, 'update', 'busy', '--connect-timeout', 'soon']),
+      1,
+      /limits\.connectTimeout must be a duration/,
+    );
+    exits(await ctl([...asAdmin, 'update', 'busy', '--max-concurrent', '0']), 1, /limits\.maxConcurrent/);
+    exits(
+      await ctl([...asAdmin, 'register', 'http://127.0.0.1:5000/wps', '--max-concurrent', '100001']),
+      1,
+      /limits\.maxConcurrent must be an integer from 1 to 100000/,
+    );
+    exits(await ctl([...asAdmin, 'update', 'busy', '--max-concurrent', 'many']), 2, /whole number/);
+    exits(
+      await ctl([...asAdmin, 'update', 'busy', '--max-concurrent', 'none', '--body-timeout']),
+      2,
+      /needs a value/,
+    );
+    exits(await ctl([...asAdmin, 'update', 'busy']), 2, /update needs a change/);
+    exits(await ctl([...asAdmin, 'update', 'nope', '--no-limits']), 1, /service_not_found/);
+    assert.deepEqual(json<Limits>(await ctl([...asAdmin, 'get', 'busy'])).limits, {});
+    exits(await ctl([...asAdmin, 'unregister', 'busy']), 0);
   });
 
   test('the environment: TWITCHER_URL, TWITCHER_USERNAME, TWITCHER_PASSWORD, TWITCHER_TOKEN', async () => {

@@ -14,7 +14,7 @@ import {
 import { add, gentoken } from './oauth.js';
 import { permissionsGrant, permissionsList, permissionsRevoke } from './permissions.js';
 import { resourcesAdd, resourcesDelete, resourcesList, resourcesMove } from './resources.js';
-import { clear, get, list, register, unregister } from './services.js';
+import { clear, get, list, register, unregister, update } from './services.js';
 import { tokensIntrospect, tokensIssue, tokensRevoke } from './tokens.js';
 import { usersAdd, usersDelete, usersEffective, usersGet, usersList, usersSet } from './users.js';
 
@@ -25,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   list,
   get,
   register,
+  update,
   unregister,
   clear,
   clientsList,

@@ -1,5 +1,5 @@
-import type { AuthMode, ServiceInput, ServiceType } from '../../client/index.js';
-import { type Command, listValue, stringValue } from '../command.js';
+import type { AuthMode, ServiceInput, ServiceLimitsInput, ServiceType } from '../../client/index.js';
+import { type Command, type CommandArgs, listValue, type OptionSpec, stringValue } from '../command.js';
 import { PromptAborted } from '../prompt.js';
 import { UsageError } from '../usage-error.js';
 
@@ -28,6 +28,48 @@ function verifyOf(value: string | boolean | string[] | undefined, noVerify: bool
   if (noVerify) return false;
   if (value === undefined) return undefined;
   return value === true || value === 'true';
+}
+
+/** The limit options, `--max-concurrent` → `maxConcurrent`; the server checks the durations. */
+const LIMIT_OPTIONS = {
+  'max-concurrent': 'maxConcurrent',
+  'connect-timeout': 'connectTimeout',
+  'headers-timeout': 'headersTimeout',
+  'body-timeout': 'bodyTimeout',
+} as const;
+
+function limitOptions(unset: string): Record<keyof typeof LIMIT_OPTIONS, OptionSpec> {
+  return {
+    'max-concurrent': {
+      type: 'string',
+      metavar: 'N',
+      help: `requests in flight to the upstream at once; more get 503${unset}`,
+    },
+    'connect-timeout': { type: 'string', metavar: 'DURATION', help: `to connect to the upstream${unset}` },
+    'headers-timeout': { type: 'string', metavar: 'DURATION', help: `for its response headers${unset}` },
+    'body-timeout': { type: 'string', metavar: 'DURATION', help: `its response body may stay idle${unset}` },
+  };
+}
+
+const LIMITS_NOTE =
+  'N is 1 to 100000; a DURATION is milliseconds or 10s, 5m, 2h (1 ms to 24 h). Where a\n' +
+  'service has no limit, the server\'s global setting applies (docs/proxy.md, "Per-service limits").';
+
+/**
+ * The limits given as options (`none`, with `update`: back to the global setting, sent as null);
+ * undefined when none is given.
+ */
+function limitsOf(args: CommandArgs, allowNone: boolean): ServiceLimitsInput | undefined {
+  const limits: Record<string, number | string | null> = {};
+  for (const [option, member] of Object.entries(LIMIT_OPTIONS)) {
+    const value = stringValue(args, option);
+    if (value === undefined) continue;
+    if (allowNone && value === 'none') limits[member] = null;
+    else if (member !== 'maxConcurrent') limits[member] = value;
+    else if (/^\d+$/.test(value)) limits[member] = Number(value);
+    else throw new UsageError(`--max-concurrent is a whole number of requests, not "${value}"`);
+  }
+  return Object.keys(limits).length > 0 ? limits : undefined;
 }
 
 export const list: Command = {
@@ -84,13 +126,15 @@ export const register: Command = {
       multiple: true,
       help: 'with --auth cert: a subject DN pattern clients must match (repeatable), e.g. "/O=ESGF/*"',
     },
+    ...limitOptions(''),
   },
   auth: 'registry',
   examples: [
     'twitcherctl -u admin register http://localhost:5000/wps --name emu',
     'twitcherctl -t TOKEN register https://maps.example.org/ows --name maps --type wms --auth public',
+    'twitcherctl register http://localhost:5000/wps --name emu --max-concurrent 8 --headers-timeout 5m',
   ],
-  notes: 'With -t TOKEN (a token with the register scope) instead of the password, as in the seeds.',
+  notes: `With -t TOKEN (a token with the register scope) instead of the password, as in the seeds.\n${LIMITS_NOTE}`,
   check(args) {
     upstreamURL(args.positionals[0] ?? '');
     const auth = stringValue(args, 'auth');
@@ -98,6 +142,7 @@ export const register: Command = {
       throw new UsageError(`--auth is token, cert or public (or acl: per-user permissions), not "${auth}"`);
     }
     verifyOf(args.values['verify'], args.values['no-verify'] === true);
+    limitsOf(args, false);
   },
   async run(ctx, args) {
     const auth = stringValue(args, 'auth');
@@ -106,6 +151,7 @@ export const register: Command = {
     const type = stringValue(args, 'type');
     const purl = stringValue(args, 'purl');
     const certSubjects = listValue(args, 'cert-subject');
+    const limits = limitsOf(args, false);
     const input: ServiceInput = {
       url: upstreamURL(args.positionals[0] ?? ''),
       ...(name !== undefined && { name }),
@@ -116,8 +162,45 @@ export const register: Command = {
       ...(verify !== undefined && { verify }),
       ...(args.values['pass-token-data'] === true && { passTokenData: true }),
       ...(certSubjects.length > 0 && { certSubjects }),
+      ...(limits !== undefined && { limits }),
     };
     return ctx.client().registerService(input);
+  },
+};
+
+export const update: Command = {
+  path: ['update'],
+  summary: "Change a registered service's limits",
+  args: [{ name: 'NAME', help: 'the service name' }],
+  options: {
+    ...limitOptions(' (none: the global setting)'),
+    'no-limits': {
+      type: 'boolean',
+      help: 'drop every limit of the service first (the global settings apply)',
+    },
+  },
+  auth: 'registry',
+  examples: [
+    'twitcherctl update emu --max-concurrent 8 --connect-timeout 10s --headers-timeout 5m --body-timeout 5m',
+    'twitcherctl update emu --max-concurrent none',
+    'twitcherctl update emu --no-limits',
+  ],
+  notes:
+    `${LIMITS_NOTE}\nThe limits not named are kept (all dropped with --no-limits). The service is read, then\n` +
+    'written back with the change: a change made by someone else in between is overwritten.',
+  check(args) {
+    if (limitsOf(args, true) === undefined && args.values['no-limits'] !== true) {
+      throw new UsageError(
+        'update needs a change: --max-concurrent, --connect-timeout, --headers-timeout, --body-timeout or --no-limits',
+      );
+    }
+  },
+  async run(ctx, args) {
+    const client = ctx.client();
+    const { name, public: _derived, ...service } = await client.getService(args.positionals[0] ?? '');
+    const current = args.values['no-limits'] === true ? {} : service.limits;
+    const limits = { ...current, ...limitsOf(args, true) };
+    return (await client.replaceService(name, { ...service, limits })).service;
   },
 };
 
