@@ -1,7 +1,7 @@
 import { MAX_CONCURRENT_RANGE, TIMEOUT_RANGE } from '../registry/parse-limits.js';
 import { AUTH_MODES, SERVICE_TYPES } from '../registry/service.js';
 
-const PROXY_DOCS = 'See docs/proxy.md, "Per-service limits".';
+const PROXY_DOCS = 'See docs/proxy.md, "Connections, limits and loops".';
 
 /** `limits` as answered: milliseconds. */
 const limitsJSONSchema = {

@@ -53,7 +53,7 @@ function limitOptions(unset: string): Record<keyof typeof LIMIT_OPTIONS, OptionS
 
 const LIMITS_NOTE =
   'N is 1 to 100000; a DURATION is milliseconds or 10s, 5m, 2h (1 ms to 24 h). Where a\n' +
-  'service has no limit, the server\'s global setting applies (docs/proxy.md, "Per-service limits").';
+  'service has no limit, the server\'s global setting applies (docs/proxy.md, "Connections, limits and loops").';
 
 /**
  * The limits given as options (`none`, with `update`: back to the global setting, sent as null);
