@@ -62,3 +62,30 @@ export function ruleFor(element: string, parent: string | undefined): FilterRule
   }
   return undefined;
 }
+
+/**
+ * The local names the rules mention (elements, parents, naming children), as small integer ids
+ * (1…), so that a scanner can tell them apart without making a string of every tag name: any other
+ * name has id 0. `RULE_TABLE[element * NAME_IDS + parent]` is `ruleFor(element, parent)`.
+ */
+export const RULE_NAMES: readonly string[] = [
+  ...new Set(FILTER_RULES.flatMap((r) => [r.element, ...r.parents, ...r.names])),
+];
+
+/** Number of ids, 0 (any other name) included. */
+export const NAME_IDS = RULE_NAMES.length + 1;
+
+/** The id of a local name (0: none of the rules' names). */
+export function nameId(name: string): number {
+  return RULE_NAMES.indexOf(name) + 1;
+}
+
+export const RULE_TABLE: readonly (FilterRule | undefined)[] = (() => {
+  const table: (FilterRule | undefined)[] = new Array(NAME_IDS * NAME_IDS).fill(undefined);
+  for (let e = 1; e < NAME_IDS; e++) {
+    for (let p = 1; p < NAME_IDS; p++) {
+      table[e * NAME_IDS + p] = ruleFor(RULE_NAMES[e - 1] as string, RULE_NAMES[p - 1]);
+    }
+  }
+  return table;
+})();

@@ -16,7 +16,7 @@
  * unfiltered; so does a document that ends inside markup.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { type FilterRule, ruleFor } from './filter-rules.js';
+import { type FilterRule, NAME_IDS, RULE_NAMES, RULE_TABLE } from './filter-rules.js';
 
 export interface CapabilitiesFilterOptions {
   /** Whether the resource named `name` may be listed. Called once per listing element. */
@@ -32,13 +32,65 @@ const DEFAULT_MAX_HOLD = 4 * 1024 * 1024;
 
 type State = 'deciding' | 'allowed' | 'pending' | 'flushed' | 'dropped';
 
+/**
+ * Bytes held back for an element, as parts: first copies of bytes from earlier chunks, then ranges
+ * of the current chunk (`[start, end)` pairs, flattened), which are copied only if the element is
+ * still undecided when the chunk ends. Part `i` is `parts[i]`, or range `i - parts.length`.
+ */
 interface Hold {
   parts: Buffer[];
+  ranges: number[];
   size: number;
 }
 
+function holdLength(hold: Hold | undefined): number {
+  return hold === undefined ? 0 : hold.parts.length + hold.ranges.length / 2;
+}
+
+/** Removes parts [from, to) of a hold. */
+function removeParts(hold: Hold, from: number, to: number): void {
+  const copies = hold.parts.length;
+  if (from < copies) {
+    for (const p of hold.parts.splice(from, Math.min(to, copies) - from)) hold.size -= p.length;
+  }
+  const rFrom = Math.max(from - copies, 0);
+  const rTo = Math.max(to - copies, 0);
+  if (rTo > rFrom) {
+    const removed = hold.ranges.splice(2 * rFrom, 2 * (rTo - rFrom));
+    for (let i = 0; i < removed.length; i += 2)
+      hold.size -= (removed[i + 1] as number) - (removed[i] as number);
+  }
+}
+
+/** A rule with its names as ids (see `tagNameId`). */
+interface CompiledRule {
+  nested: boolean;
+  /** Ids of the children that name the element. */
+  nameIds: readonly number[];
+  /** Id of `rootParent`, or 0. */
+  rootParentId: number;
+}
+
+const COMPILED: readonly (CompiledRule | undefined)[] = (() => {
+  const byRule = new Map<FilterRule, CompiledRule>();
+  const id = (name: string) => RULE_NAMES.indexOf(name) + 1;
+  return RULE_TABLE.map((rule) => {
+    if (rule === undefined) return undefined;
+    let compiled = byRule.get(rule);
+    if (!compiled) {
+      compiled = {
+        nested: rule.nested,
+        nameIds: rule.names.map(id),
+        rootParentId: rule.rootParent === undefined ? 0 : id(rule.rootParent),
+      };
+      byRule.set(rule, compiled);
+    }
+    return compiled;
+  });
+})();
+
 interface Target {
-  rule: FilterRule;
+  rule: CompiledRule;
   state: State;
   /** Index in the element stack of the listing element itself. */
   depth: number;
@@ -64,8 +116,8 @@ export class CapabilitiesFilter extends Transform {
   readonly counts: FilterCounts = { kept: 0, dropped: 0, containers: 0 };
   readonly #visible: (name: string) => boolean;
   readonly #maxHold: number;
-  /** Local names of the open elements. */
-  readonly #names: string[] = [];
+  /** Ids of the local names of the open elements (`tagNameId`; 0 for every name no rule mentions). */
+  readonly #names: number[] = [];
   readonly #targets: Target[] = [];
   /** Stack index of a dropped element being skipped, or -1. */
   #skip = -1;
@@ -75,6 +127,9 @@ export class CapabilitiesFilter extends Transform {
   #data: Buffer = EMPTY;
   #segStart = 0;
   #out: Buffer[] = [];
+  /** A run of `#data` going downstream, not yet in `#out` (adjacent runs are sent as one slice). */
+  #runStart = -1;
+  #runEnd = -1;
 
   constructor(options: CapabilitiesFilterOptions) {
     super();
@@ -92,6 +147,7 @@ export class CapabilitiesFilter extends Transform {
         }
       }
       const consumed = this.#scan(data);
+      this.#keepHolds();
       this.#carry = consumed === data.length ? EMPTY : Buffer.from(data.subarray(consumed));
       this.#pushOut();
       callback();
@@ -112,11 +168,15 @@ export class CapabilitiesFilter extends Transform {
   #scan(data: Buffer): number {
     this.#data = data;
     this.#segStart = 0;
+    this.#runStart = -1;
+    this.#runEnd = -1;
     let pos = 0;
     const n = data.length;
     while (pos < n) {
-      const lt = data.indexOf(LT, pos);
-      if (lt < 0) {
+      // Text between tags is short: a loop beats a native indexOf call per tag.
+      let lt = pos;
+      while (lt < n && data[lt] !== LT) lt++;
+      if (lt === n) {
         this.#text(pos, n);
         pos = n;
         break;
@@ -146,7 +206,7 @@ export class CapabilitiesFilter extends Transform {
     if (second === 0x21 /* ! */) {
       // CDATA inside a name is part of it; comments, DOCTYPE: nothing to judge
       const t = this.#targets[this.#targets.length - 1];
-      if (t?.capturing && data.toString('latin1', start, start + 9) === '<![CDATA[') {
+      if (t?.capturing && startsWith(data, start, '<![CDATA[')) {
         t.nameBytes.push(data.toString('utf8', start + 9, end - 3));
       }
       return;
@@ -158,16 +218,16 @@ export class CapabilitiesFilter extends Transform {
       return;
     }
     const selfClosing = data[end - 2] === 0x2f;
-    const name = localName(data, start + 1, end);
+    const name = tagNameId(data, start + 1, end);
     this.#startTag(name, start, end, selfClosing);
   }
 
-  #startTag(name: string, start: number, end: number, selfClosing: boolean): void {
+  #startTag(name: number, start: number, end: number, selfClosing: boolean): void {
     const names = this.#names;
     const depth = names.length;
     if (this.#skip < 0) {
       const top = this.#targets[this.#targets.length - 1];
-      const rule = ruleFor(name, names[depth - 1]);
+      const rule = depth === 0 ? undefined : COMPILED[name * NAME_IDS + (names[depth - 1] as number)];
       if (rule) {
         // A nested listing element before its parent's name: the parent has none (a category).
         if (top?.state === 'deciding' && top.rule.nested && top.depth === depth - 1)
@@ -177,8 +237,8 @@ export class CapabilitiesFilter extends Transform {
           rule,
           state: 'deciding',
           depth,
-          root: rule.rootParent !== undefined && names[depth - 1] === rule.rootParent,
-          hold: { parts: [], size: 0 },
+          root: rule.rootParentId !== 0 && names[depth - 1] === rule.rootParentId,
+          hold: { parts: [], ranges: [], size: 0 },
           nameStart: -1,
           nameEnd: -1,
           capturing: false,
@@ -194,13 +254,14 @@ export class CapabilitiesFilter extends Transform {
         top?.state === 'deciding' &&
         top.depth === depth - 1 &&
         top.nameStart < 0 &&
-        top.rule.names.includes(name)
+        name !== 0 &&
+        top.rule.nameIds.includes(name)
       ) {
         this.#route(start);
-        top.nameStart = top.hold?.parts.length ?? 0;
+        top.nameStart = holdLength(top.hold);
         if (selfClosing) {
           this.#route(end);
-          top.nameEnd = top.hold?.parts.length ?? 0;
+          top.nameEnd = holdLength(top.hold);
           this.#decide(top, '');
           return;
         }
@@ -230,7 +291,7 @@ export class CapabilitiesFilter extends Transform {
     if (top.capturing && depth === top.depth + 1) {
       this.#route(end);
       top.capturing = false;
-      top.nameEnd = top.hold?.parts.length ?? 0;
+      top.nameEnd = holdLength(top.hold);
       this.#decide(top, decodeName(top.nameBytes));
       return;
     }
@@ -260,8 +321,7 @@ export class CapabilitiesFilter extends Transform {
     const hold = target.hold;
     if (target.rule.nested) {
       if (hold && named && target.nameStart >= 0) {
-        const removed = hold.parts.splice(target.nameStart, target.nameEnd - target.nameStart);
-        for (const p of removed) hold.size -= p.length;
+        removeParts(hold, target.nameStart, target.nameEnd);
       }
       target.capturing = false;
       target.state = 'pending';
@@ -299,8 +359,11 @@ export class CapabilitiesFilter extends Transform {
   /** An element is kept: every held ancestor goes out (unnamed), then streaming resumes. */
   #flushHolds(): void {
     for (const t of this.#targets) {
-      if (!t.hold) continue;
-      for (const part of t.hold.parts) this.#out.push(part);
+      const hold = t.hold;
+      if (!hold) continue;
+      for (const part of hold.parts) this.#emit(part);
+      const ranges = hold.ranges;
+      for (let i = 0; i < ranges.length; i += 2) this.#send(ranges[i] as number, ranges[i + 1] as number);
       t.hold = undefined;
       if (t.state === 'pending') {
         t.state = 'flushed';
@@ -311,19 +374,18 @@ export class CapabilitiesFilter extends Transform {
 
   /** Sends data[segStart, upTo) where it currently goes: downstream, a hold, or nowhere. */
   #route(upTo: number): void {
-    if (upTo <= this.#segStart) return;
-    const slice = this.#data.subarray(this.#segStart, upTo);
+    const from = this.#segStart;
+    if (upTo <= from) return;
     this.#segStart = upTo;
     if (this.#skip >= 0) return;
     const top = this.#targets[this.#targets.length - 1];
     const hold = top?.hold;
     if (!hold) {
-      this.#out.push(slice);
+      this.#send(from, upTo);
       return;
     }
-    // Held bytes outlive the chunk: copy them, so that a small hold does not pin a large chunk.
-    hold.parts.push(Buffer.from(slice));
-    hold.size += slice.length;
+    hold.ranges.push(from, upTo);
+    hold.size += upTo - from;
     if (hold.size > this.#maxHold && top) {
       // Too much to hold for one element: refuse it whole (a pending ancestor keeps its own hold).
       this.counts.dropped++;
@@ -334,7 +396,49 @@ export class CapabilitiesFilter extends Transform {
     }
   }
 
+  /** `#data[from, upTo)` goes downstream (after everything sent before). */
+  #send(from: number, upTo: number): void {
+    if (this.#runEnd === from) this.#runEnd = upTo;
+    else {
+      this.#endRun();
+      this.#runStart = from;
+      this.#runEnd = upTo;
+    }
+  }
+
+  /**
+   * The chunk was scanned: bytes still held outlive it. Copy them, so that the next chunk can be
+   * read and a small hold does not pin a large chunk.
+   */
+  #keepHolds(): void {
+    const data = this.#data;
+    for (const t of this.#targets) {
+      const hold = t.hold;
+      if (!hold || hold.ranges.length === 0) continue;
+      const ranges = hold.ranges;
+      for (let i = 0; i < ranges.length; i += 2) {
+        hold.parts.push(Buffer.from(data.subarray(ranges[i] as number, ranges[i + 1] as number)));
+      }
+      hold.ranges = [];
+    }
+  }
+
+  /** The pending run of `#data` goes into `#out`. */
+  #endRun(): void {
+    if (this.#runStart < 0) return;
+    this.#out.push(this.#data.subarray(this.#runStart, this.#runEnd));
+    this.#runStart = -1;
+    this.#runEnd = -1;
+  }
+
+  /** A held part goes downstream, after what was sent before it. */
+  #emit(part: Buffer): void {
+    this.#endRun();
+    this.#out.push(part);
+  }
+
   #pushOut(): void {
+    this.#endRun();
     const out = this.#out;
     if (out.length === 0) return;
     this.#out = [];
@@ -393,39 +497,65 @@ function after(data: Buffer, s: string, from: number): number {
   return i < 0 ? -1 : i + s.length;
 }
 
-/** Local name of the tag whose name starts at `from` (prefix dropped). */
-function localName(data: Buffer, from: number, end: number): string {
+/** The ids of the rules' names, by length. */
+const IDS_BY_LENGTH: (readonly number[] | undefined)[] = (() => {
+  const table: number[][] = [];
+  RULE_NAMES.forEach((name, i) => {
+    const list = table[name.length] ?? [];
+    list.push(i + 1);
+    table[name.length] = list;
+  });
+  return table;
+})();
+/** The rules' names as bytes, by id. */
+const NAME_BYTES: readonly Uint8Array[] = ['', ...RULE_NAMES].map((name) => Buffer.from(name, 'latin1'));
+
+/**
+ * The id (filter-rules.ts `nameId`) of the local name (prefix dropped) of the tag whose name starts
+ * at `from`; 0 when no rule mentions it. Compares bytes: no string is made of a tag name.
+ */
+function tagNameId(data: Buffer, from: number, end: number): number {
   let i = from;
-  let colon = -1;
+  let local = from;
   for (; i < end; i++) {
     const b = data[i];
     if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x2f || b === GT) break;
-    if (b === 0x3a) colon = i;
+    if (b === 0x3a) local = i + 1;
   }
-  return data.toString('latin1', colon >= 0 ? colon + 1 : from, i);
+  const length = i - local;
+  const ids = IDS_BY_LENGTH[length];
+  if (ids === undefined) return 0;
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k] as number;
+    const bytes = NAME_BYTES[id] as Uint8Array;
+    let j = 0;
+    while (j < length && bytes[j] === data[local + j]) j++;
+    if (j === length) return id;
+  }
+  return 0;
 }
 
 const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /** The text of a name element: UTF-8, entities and character references resolved, CDATA kept, trimmed. */
 function decodeName(parts: (Buffer | string)[]): string {
+  const only = parts.length === 1 ? parts[0] : undefined;
+  if (only instanceof Buffer) return unescapeText(only.toString('utf8')).trim();
   let out = '';
   let bytes: Buffer[] = [];
-  const text = () => {
-    if (bytes.length > 0) out += unescapeText(Buffer.concat(bytes).toString('utf8'));
-    bytes = [];
-  };
   for (const part of parts) {
     if (typeof part === 'string') {
-      text();
+      if (bytes.length > 0) out += unescapeText(Buffer.concat(bytes).toString('utf8'));
+      bytes = [];
       out += part;
     } else bytes.push(part);
   }
-  text();
+  if (bytes.length > 0) out += unescapeText(Buffer.concat(bytes).toString('utf8'));
   return out.trim();
 }
 
 function unescapeText(s: string): string {
+  if (!s.includes('&')) return s;
   return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (whole, ref: string) => {
     if (ref.startsWith('#x')) return safeCodePoint(Number.parseInt(ref.slice(2), 16), whole);
     if (ref.startsWith('#')) return safeCodePoint(Number.parseInt(ref.slice(1), 10), whole);
