@@ -9,11 +9,8 @@ import { problemSchema, serviceInputSchema, serviceJSONSchema } from './service-
 interface Options {
   registry: ServiceRegistry;
   requireAdmin: (request: FastifyRequest) => Promise<void>;
-  /**
-   * Where this Twitcher is reached, to refuse services whose URL is its own proxy (a loop).
-   * TODO(issue 12): required once build-app passes it.
-   */
-  config?: Pick<Config, 'server' | 'protectedPath'>;
+  /** Where this Twitcher is reached, to refuse services whose URL is its own proxy (a loop). */
+  config: Pick<Config, 'server' | 'protectedPath'>;
 }
 
 const errors = {
@@ -46,7 +43,6 @@ export async function servicesRoutes(
   // Asked at each write: the port listened on is known only once listening (it may be 0 in config).
   const check = {
     urlProblem: (url: string) => {
-      if (!config) return undefined;
       const address = app.server.address() as AddressInfo | string | null;
       return ownProxyProblem(url, {
         publicURL: config.server.url,

@@ -170,6 +170,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const requireAdmin = createRequireAdmin(deps.admin);
   const verifyAccessToken = (token: string) => deps.tokens.verify(token);
   await app.register(servicesRoutes, {
+    config,
     registry: deps.registry,
     requireAdmin: createRequireAdminOrScope(requireAdmin, verifyAccessToken, 'register'),
   });

@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
+import { logError } from '../http/log-error.js';
 import { createResponseRewriter, isRewritableContentType } from '../ows/capabilities/content.js';
 import { addCapabilitiesFilter, mustFilter } from '../ows/capabilities/filter-response.js';
 import type { RewriteRules } from '../ows/capabilities/rewrite-rules.js';
@@ -19,6 +20,7 @@ import { type Authorization, carriesBody } from './authorize.js';
 import { clientResponseHeaders, type Headers, upstreamRequestHeaders } from './headers.js';
 import { mapUpstreamError } from './map-upstream-error.js';
 import { publicSide } from './proxy-url.js';
+import { sendRawProxyError } from './render-proxy-error.js';
 import { RewriteRulesCache } from './rewrite-cache.js';
 import { rewriteLocation } from './rewrite-location.js';
 import { buildUpstreamTarget } from './upstream-url.js';
@@ -226,18 +228,27 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
       failure ??= rewriteFailure ?? undefined;
     }
     if (failure === undefined) return reply;
-    // Once the status line went out nothing can be said to the client but a cut connection: never a
-    // complete-looking response with part of the body.
-    if (reply.sent || abort.aborted) {
-      if (!abort.aborted)
-        request.log.warn(
-          { err: (failure as Error).message, service: service.name },
-          'upstream response failed midway',
-        );
+    if (abort.aborted) {
       raw.destroy();
       return reply;
     }
-    throw failure instanceof TwitcherError ? failure : mapUpstreamError(failure);
+    const error = failure instanceof TwitcherError ? failure : mapUpstreamError(failure);
+    if (!reply.sent) throw error;
+    // The reply was handed to the upstream's body, but the status line waits for its first byte:
+    // a body that failed before it is still answered with the error.
+    if (!raw.headersSent) {
+      logError(request.log, error);
+      sendRawProxyError(raw, error, request.twitcherProxy);
+      return reply;
+    }
+    // Once the status line went out nothing can be said to the client but a cut connection: never a
+    // complete-looking response with part of the body.
+    request.log.warn(
+      { err: (failure as Error).message, service: service.name },
+      'upstream response failed midway',
+    );
+    raw.destroy();
+    return reply;
   }
 }
 

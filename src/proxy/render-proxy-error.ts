@@ -4,6 +4,7 @@
  * errors fastify raises before any route (a malformed URL), so every answer under the OWS routes has
  * the surface's format.
  */
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { TwitcherError } from '../errors.js';
 import { renderOWSError } from '../ows/exception-report.js';
@@ -19,6 +20,22 @@ export function sendProxyError(
   if (surface === 'verify') return sendVerify(reply, err.status, err.description, err.headers, err.code);
   const rendered = renderOWSError(err, exceptionContext(context));
   return reply.code(err.status).headers(err.headers).type(rendered.contentType).send(rendered.body);
+}
+
+/**
+ * The same ExceptionReport written on the raw response of a reply already handed to an upstream's
+ * body (fastify no longer sends it) when that body failed before its first byte went out.
+ */
+export function sendRawProxyError(raw: ServerResponse, err: TwitcherError, context?: AuthorizeContext): void {
+  for (const name of raw.getHeaderNames()) raw.removeHeader(name);
+  const rendered = renderOWSError(err, exceptionContext(context));
+  const body = Buffer.from(rendered.body);
+  raw.writeHead(err.status, {
+    ...err.headers,
+    'content-type': rendered.contentType,
+    'content-length': body.length,
+  });
+  raw.end(body);
 }
 
 /** Twitcher's `/verify` body (for nginx auth_request), with our status codes and error code. */

@@ -70,6 +70,7 @@ describe('TwitcherClient: the service registry', () => {
       verify: true,
       passTokenData: false,
       certSubjects: [],
+      limits: {},
     };
     assert.deepEqual(emu, expected);
     assert.deepEqual(await admin.getService('emu_1'), expected);

@@ -196,7 +196,10 @@ describe('a limit of requests in flight per service', () => {
   test('a client that goes away gives its slot back', async (t) => {
     const hanging = new Set<import('node:http').ServerResponse>();
     const up = await startUpstream(t, (req, res) => {
-      if (req.url === '/z') return res.end('fine');
+      if (req.url === '/z') {
+        res.end('fine');
+        return;
+      }
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
     });
