@@ -53,7 +53,7 @@ export interface Nginx {
 /** Starts nginx with `http` (inside `http { }`) and `top` (top level, e.g. a stream block). */
 export async function startNginx(
   t: TestContext,
-  parts: { http?: string; top?: string; ports: number[] },
+  parts: { http?: string; top?: string; ports: number[]; workerConnections?: number },
 ): Promise<Nginx> {
   const prefix = mkdtempSync(join(tmpdir(), 'twitcher-nginx-'));
   mkdirSync(join(prefix, 'tmp'));
@@ -62,7 +62,7 @@ ${nginxUserLine()}
 worker_processes 1;
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log info;
-events { worker_connections 256; }
+events { worker_connections ${parts.workerConnections ?? 256}; }
 ${parts.top ?? ''}
 http {
   access_log ${prefix}/access.log;

@@ -22,6 +22,7 @@
 #                      X-Forwarded-Host/-Port/-Proto). The OGC API root is always
 #                      "${WMS_PUBLIC_URL:-http://$WMS_HOST:$WMS_PORT}/ows/peers/ogcapi".
 #   WMS_FCGI_PROCS     mapserv FastCGI worker processes                   (default 4)
+#   WMS_KEEPALIVE_IDLE seconds lighttpd keeps an idle keep-alive connection (default 5, lighttpd's)
 #   WMS_DEBUG          MapServer MS_DEBUGLEVEL 0-5, log in the state dir  (default 0)
 #   WMS_START_TIMEOUT  seconds to wait for GetCapabilities                (default 30)
 set -euo pipefail
@@ -35,6 +36,7 @@ WMS_PORT=${WMS_PORT:-5001}
 WMS_STATE_DIR=${WMS_STATE_DIR:-/tmp/twitcher-peers/wms}
 WMS_PUBLIC_URL=${WMS_PUBLIC_URL:-}
 WMS_FCGI_PROCS=${WMS_FCGI_PROCS:-4}
+WMS_KEEPALIVE_IDLE=${WMS_KEEPALIVE_IDLE:-5}
 WMS_DEBUG=${WMS_DEBUG:-0}
 WMS_START_TIMEOUT=${WMS_START_TIMEOUT:-30}
 MAPSERV=/usr/lib/cgi-bin/mapserv
@@ -94,7 +96,8 @@ peers_render "$HERE/peers.map.in" "$STATE/peers.map" \
   "DATA=$DATA" "STATE=$STATE" "OGA_ONLINE=$OGA_ONLINE" "ONLINE_RESOURCE_LINE=$ONLINE_LINE"
 peers_render "$HERE/mapserver.conf.in" "$STATE/mapserver.conf" "STATE=$STATE" "DEBUG=$WMS_DEBUG"
 peers_render "$HERE/lighttpd.conf.in" "$STATE/lighttpd.conf" \
-  "STATE=$STATE" "HOST=$WMS_HOST" "PORT=$WMS_PORT" "PROCS=$WMS_FCGI_PROCS"
+  "STATE=$STATE" "HOST=$WMS_HOST" "PORT=$WMS_PORT" "PROCS=$WMS_FCGI_PROCS" \
+  "IDLE=$WMS_KEEPALIVE_IDLE"
 printf 'Twitcher peer MapServer: WMS/WFS/WCS at /ows, OGC API Features at /ows/peers/ogcapi\n' \
   >"$STATE/htdocs/index.txt"
 rm -f "$STATE"/mapserv.sock*

@@ -16,6 +16,7 @@
 #                           statusLocation and output references; set it to a proxy's URL to
 #                           make PyWPS advertise the proxy      (default http://$WPS_HOST:$WPS_PORT)
 #   WPS_THREADS             waitress worker threads                      (default 8)
+#   WPS_CHANNEL_TIMEOUT     seconds waitress keeps an idle connection    (default 300)
 #   WPS_PARALLEL_PROCESSES  running sync+async jobs before Execute answers ServerBusy (HTTP 400)
 #                                                                        (default 16; PyWPS: 2)
 #   WPS_MAX_INPUT_SIZE      maxsingleinputsize and maxrequestsize        (default 200mb; PyWPS: 1mb/3mb)

@@ -31,6 +31,8 @@ THREADS = int(env('WPS_THREADS', '8'))
 MAXSIZE = env('WPS_MAX_INPUT_SIZE', '200mb')
 PARALLEL = env('WPS_PARALLEL_PROCESSES', '16')
 LOGLEVEL = env('WPS_LOG_LEVEL', 'INFO')
+# Seconds an idle connection is kept (waitress checks every second here; gunicorn's default is 2).
+CHANNEL_TIMEOUT = int(env('WPS_CHANNEL_TIMEOUT', '300'))
 
 # The service has no authentication of its own: it must not be reachable from other machines.
 if not (HOST in ('localhost', '::1') or HOST.startswith('127.')):
@@ -139,4 +141,5 @@ if __name__ == '__main__':
     print('peer WPS on http://{}:{}/wps (public URL {}/wps, state {}, {} threads)'.format(
         HOST, PORT, PUBLIC, STATE, THREADS), flush=True)
     waitress.serve(application, host=HOST, port=PORT, threads=THREADS, ident='twitcher-peer-pywps',
-                   channel_timeout=300, max_request_body_size=1024 * 1024 * 1024)
+                   channel_timeout=CHANNEL_TIMEOUT, cleanup_interval=1,
+                   max_request_body_size=1024 * 1024 * 1024)
