@@ -1,36 +1,51 @@
 /**
- * Twitcher against a direct request and against nginx as a plain reverse proxy, on loopback:
- * small requests (wrk), unloaded latency, and big streamed downloads and uploads (curl), with
- * Twitcher's CPU and memory. Prints a markdown report and writes bench/results/latest.json.
+ * Twitcher against a direct request, nginx as a plain reverse proxy and a bare node:http + undici
+ * proxy (the platform's limit for a Node proxy), on loopback: small requests (wrk), unloaded
+ * latency, and big streamed downloads and uploads (curl), with each server's CPU per request and
+ * per GiB and the Node proxies' memory. Prints a markdown report, writes bench/results/latest.json
+ * and, after a full run (every phase, every scenario), docs/performance.md.
  *
- * Run with `npm run bench` (builds dist/ first when needed). Everything it starts (nginx, an upload
- * sink, Twitcher from dist/, wrk, curl) is stopped at the end, on failure and on Ctrl-C, and its
- * temp dir is removed. A missed goal is reported, never a failure: the exit status is 0 unless
- * something broke.
+ * Run with `npm run bench` (builds dist/ first when needed). Everything it starts (two nginx, an
+ * upload sink, the bare proxy, Twitcher from dist/, wrk, curl) is stopped at the end, on failure and
+ * on Ctrl-C, and its temp dir is removed. A missed goal is reported, never a failure: the exit
+ * status is 0 unless something broke.
  *
  * Knobs (environment): BENCH_DURATION (8 s), BENCH_WARMUP (2 s), BENCH_CONNECTIONS (32),
  * BENCH_THREADS (1), BENCH_BIG_MB (1024, MiB), BENCH_BIG_RUNS (2), BENCH_LATENCY_DURATION (4 s, 0
  * skips), BENCH_PHASES (small,latency,download,upload), BENCH_SMALL (scenario ids: bin-1k,bin-10k,
- * xml-10k-rewrite; default all), BENCH_TIMEOUT (300 s for the whole run),
- * BENCH_CPU_PROF (1: profile Twitcher with --cpu-prof and summarise; a directory: also keep the
- * .cpuprofile there).
+ * xml-10k-rewrite; default all), BENCH_TIMEOUT (900 s for the whole run),
+ * BENCH_WRITE_DOCS (1: write docs/performance.md even after a partial run; 0: never; default: after
+ * a full run), BENCH_CPU_PROF (1: profile Twitcher with --cpu-prof and summarise; a directory: also
+ * keep the .cpuprofile there).
  */
 
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { formatProfile, summarizeProfile } from './lib/cpuprofile.js';
 import { capabilitiesXML, sparseFile } from './lib/fixtures.js';
-import { nginxConfig } from './lib/nginx.js';
+import { type NginxRole, nginxConfig } from './lib/nginx.js';
+import { writePerformanceDoc } from './lib/performance-doc.js';
 import { freePort, type Managed, Supervisor, waitForHTTP } from './lib/processes.js';
-import { type CpuTimes, cpuSeconds, memStatus, RssSampler, treeCpuTimes } from './lib/procstat.js';
+import { type CpuTimes, memStatus, RssSampler, treeCpuTimes } from './lib/procstat.js';
 import {
   type BigPhase,
   type BigRun,
   bigGoals,
   type LatencyPhase,
+  latencyGoals,
   type Results,
+  ratios,
   renderMarkdown,
   type SmallRun,
   type SmallScenario,
@@ -73,7 +88,7 @@ const settings = {
   /** Ids of the small-request scenarios to run (all when empty). */
   small: list(process.env['BENCH_SMALL'] ?? ''),
 };
-const timeoutSec = envNumber('BENCH_TIMEOUT', 300);
+const timeoutSec = envNumber('BENCH_TIMEOUT', 900);
 const cpuProf = process.env['BENCH_CPU_PROF'] ?? '';
 for (const p of settings.phases) {
   if (!(PHASES as readonly string[]).includes(p)) throw new Error(`unknown phase "${p}" in BENCH_PHASES`);
@@ -143,6 +158,30 @@ function versionOf(cmd: string, arg: string): string {
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n')[0]!.trim();
 }
 
+const loadavgNow = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/** The distribution's name (PRETTY_NAME of /etc/os-release), or the kernel's when there is none. */
+function osName(): string {
+  try {
+    const m = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'));
+    if (m?.[1]) return m[1];
+  } catch {
+    // not Linux, or a minimal image
+  }
+  return type();
+}
+
+/** The commit measured (dist/ is built from the work tree: "+ local changes" when it differs). */
+function gitRevision(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' });
+  return `${head.stdout.trim()}${dirty.stdout.trim() ? ' + local changes in src/' : ''}`;
+}
+
 interface SmallFile {
   id: string;
   label: string;
@@ -153,7 +192,12 @@ interface SmallFile {
 }
 
 interface Stack {
-  nginx: Managed;
+  /** The upstream of every proxy (and the direct target). */
+  nginxStatic: Managed;
+  /** nginx as a reverse proxy, its own instance so that its CPU is its own. */
+  nginxProxy: Managed;
+  sink: Managed;
+  bare: Managed;
   twitcher: Managed;
   urls: Record<Target, string>;
   /** Base URLs of the upload sink through each target. */
@@ -166,12 +210,13 @@ interface Stack {
 
 async function startStack(dir: string): Promise<Stack> {
   const nginxBin = which('nginx');
-  const [staticPort, proxyPort, sinkPort, twPort] = [
+  const [staticPort, proxyPort, sinkPort, barePort, twPort] = [
     await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
-  ] as [number, number, number, number];
+    await freePort(),
+  ] as [number, number, number, number, number];
   const upstream = `http://127.0.0.1:${staticPort}`;
 
   // Files. The .bin files hold capabilities-like text but are served as octet-stream (no rewrite);
@@ -219,25 +264,39 @@ async function startStack(dir: string): Promise<Stack> {
   );
   await waitForHTTP(`http://127.0.0.1:${sinkPort}/`, sink, 15_000);
 
-  // nginx: static upstream and reverse proxy in one private instance.
-  const prefix = join(dir, 'nginx');
-  for (const d of ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) {
-    mkdirSync(join(prefix, d), { recursive: true });
-  }
-  const conf = join(prefix, 'nginx.conf');
-  writeFileSync(conf, nginxConfig(prefix, www, { static: staticPort, proxy: proxyPort, sink: sinkPort }));
-  const nginx = sup.start('nginx', nginxBin, [
-    '-c',
-    conf,
-    '-p',
-    `${prefix}/`,
-    '-e',
-    join(prefix, 'error.log'),
-    '-g',
-    'daemon off;',
-  ]);
-  await waitForHTTP(`${upstream}/small-1k.bin`, nginx, 10_000);
-  await waitForHTTP(`http://127.0.0.1:${proxyPort}/small-1k.bin`, nginx, 10_000);
+  // nginx: the static upstream and the reverse proxy, two private instances.
+  const startNginx = (name: string, role: NginxRole): Managed => {
+    const prefix = join(dir, name);
+    for (const d of ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) {
+      mkdirSync(join(prefix, d), { recursive: true });
+    }
+    const conf = join(prefix, 'nginx.conf');
+    writeFileSync(conf, nginxConfig(prefix, role));
+    const args = ['-c', conf, '-p', `${prefix}/`, '-e', join(prefix, 'error.log'), '-g', 'daemon off;'];
+    return sup.start(name, nginxBin, args);
+  };
+  const nginxStatic = startNginx('nginx-static', { kind: 'static', port: staticPort, root: www });
+  const nginxProxy = startNginx('nginx-proxy', { kind: 'proxy', port: proxyPort, staticPort, sinkPort });
+  await waitForHTTP(`${upstream}/small-1k.bin`, nginxStatic, 10_000);
+  await waitForHTTP(`http://127.0.0.1:${proxyPort}/small-1k.bin`, nginxProxy, 10_000);
+
+  // The bare node:http + undici proxy, its own process.
+  const bare = sup.start(
+    'bare',
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'bench/lib/bare-proxy.ts'),
+      String(barePort),
+      upstream,
+      `http://127.0.0.1:${sinkPort}`,
+    ],
+    undefined,
+    ROOT,
+  );
+  const bareURL = `http://127.0.0.1:${barePort}`;
+  await waitForHTTP(`${bareURL}/small-1k.bin`, bare, 15_000);
 
   // Twitcher from dist/, with a temp SQLite and nothing from the caller's TWITCHER_* environment.
   const password = `bench-${Math.random().toString(36).slice(2)}-password`;
@@ -277,12 +336,21 @@ async function startStack(dir: string): Promise<Stack> {
     }
   }
   return {
-    nginx,
+    nginxStatic,
+    nginxProxy,
+    sink,
+    bare,
     twitcher,
-    urls: { direct: upstream, nginx: `http://127.0.0.1:${proxyPort}`, twitcher: `${tw}/ows/proxy/static` },
+    urls: {
+      direct: upstream,
+      nginx: `http://127.0.0.1:${proxyPort}`,
+      bare: bareURL,
+      twitcher: `${tw}/ows/proxy/static`,
+    },
     sinkURLs: {
       direct: `http://127.0.0.1:${sinkPort}`,
       nginx: `http://127.0.0.1:${proxyPort}/sink`,
+      bare: `${bareURL}/sink`,
       twitcher: `${tw}/ows/proxy/sink`,
     },
     bigFile,
@@ -314,8 +382,19 @@ async function checkStack(stack: Stack): Promise<void> {
   }
 }
 
-function serverCpu(stack: Stack, t: Target): () => CpuTimes {
-  return t === 'twitcher' ? () => treeCpuTimes(stack.twitcher.pid) : () => treeCpuTimes(stack.nginx.pid);
+/**
+ * The CPU of the process that answers `t`: the proxy alone for nginx, bare and twitcher (trees: nginx
+ * master + worker, Twitcher's cluster workers); for direct, the upstream itself (the static nginx,
+ * or the sink for an upload).
+ */
+function serverCpu(stack: Stack, t: Target, upload = false): () => CpuTimes {
+  const m: Record<Target, Managed> = {
+    direct: upload ? stack.sink : stack.nginxStatic,
+    nginx: stack.nginxProxy,
+    bare: stack.bare,
+    twitcher: stack.twitcher,
+  };
+  return () => treeCpuTimes(m[t].pid);
 }
 
 async function smallPhase(stack: Stack): Promise<SmallScenario[]> {
@@ -344,9 +423,8 @@ async function smallPhase(stack: Stack): Promise<SmallScenario[]> {
           `non-2xx ${r.non2xx}, server CPU ${runs[t].serverCpuPct.toFixed(0)}% (${runs[t].serverCpuUsPerReq.toFixed(0)} µs/req)`,
       );
     }
-    const twitcherVsNginx = runs.twitcher.requestsPerSec / runs.nginx.requestsPerSec;
-    const p99AddedVsDirectMs = runs.twitcher.p99Ms - runs.direct.p99Ms;
-    out.push({
+    const rps = Object.fromEntries(TARGETS.map((t) => [t, runs[t].requestsPerSec])) as Record<Target, number>;
+    const scenario = {
       id: f.id,
       label: f.label,
       path: f.path,
@@ -354,13 +432,12 @@ async function smallPhase(stack: Stack): Promise<SmallScenario[]> {
       bytes: f.bytes,
       rewrittenByTwitcher: f.rewritten,
       runs,
-      twitcherVsNginx,
-      twitcherVsDirect: runs.twitcher.requestsPerSec / runs.direct.requestsPerSec,
-      nginxVsDirect: runs.nginx.requestsPerSec / runs.direct.requestsPerSec,
-      p99AddedVsDirectMs,
-      p99AddedVsNginxMs: runs.twitcher.p99Ms - runs.nginx.p99Ms,
-      goals: smallGoals(twitcherVsNginx, p99AddedVsDirectMs),
-    });
+      vsNginx: ratios(rps, 'nginx'),
+      vsBare: ratios(rps, 'bare'),
+      vsDirect: ratios(rps, 'direct'),
+      p99AddedVsDirectMs: runs.twitcher.p99Ms - runs.direct.p99Ms,
+    };
+    out.push({ ...scenario, goals: smallGoals(scenario) });
   }
   return out;
 }
@@ -383,12 +460,15 @@ async function latencyPhase(stack: Stack): Promise<LatencyPhase> {
     runs,
     p50AddedVsDirectMs: {
       nginx: runs.nginx.p50Ms - runs.direct.p50Ms,
+      bare: runs.bare.p50Ms - runs.direct.p50Ms,
       twitcher: runs.twitcher.p50Ms - runs.direct.p50Ms,
     },
     p99AddedVsDirectMs: {
       nginx: runs.nginx.p99Ms - runs.direct.p99Ms,
+      bare: runs.bare.p99Ms - runs.direct.p99Ms,
       twitcher: runs.twitcher.p99Ms - runs.direct.p99Ms,
     },
+    goals: latencyGoals(runs.twitcher.p99Ms - runs.direct.p99Ms),
   };
 }
 
@@ -402,37 +482,41 @@ async function bigPhase(stack: Stack, kind: 'download' | 'upload'): Promise<BigP
   // One unmeasured direct pass: the first read of the file pays for the page cache.
   if (kind === 'download') await once('direct');
   const runs = {} as Record<Target, BigRun>;
-  let peak = 0;
-  let twCpu = 0;
+  const nodeProcess: Partial<Record<Target, Managed>> = { bare: stack.bare, twitcher: stack.twitcher };
   for (const t of TARGETS) {
     const all: TransferResult[] = [];
+    const cpu = serverCpu(stack, t, kind === 'upload');
+    const proc = nodeProcess[t];
+    let peak = 0;
+    let cpuSec = 0;
     for (let i = 0; i < settings.bigRuns; i++) {
-      const sampler = t === 'twitcher' ? new RssSampler(stack.twitcher.pid, 100) : undefined;
-      const cpu0 = cpuSeconds(stack.twitcher.pid);
+      const sampler = proc ? new RssSampler(proc.pid, 100) : undefined;
+      const cpu0 = cpu();
       try {
         all.push(await once(t));
       } finally {
         if (sampler) peak = Math.max(peak, sampler.stop());
       }
-      if (t === 'twitcher') twCpu += cpuSeconds(stack.twitcher.pid) - cpu0;
+      const cpu1 = cpu();
+      cpuSec += cpu1.user + cpu1.sys - cpu0.user - cpu0.sys;
     }
     const best = all.reduce((a, b) => (b.mbPerSec > a.mbPerSec ? b : a));
-    runs[t] = { ...best, all };
-    log(`${kind} ${t}: ${all.map((a) => `${a.mbPerSec.toFixed(0)} MB/s`).join(', ')}`);
+    const gib = (stack.bigBytes * all.length) / 2 ** 30;
+    runs[t] = { ...best, all, cpuSecPerGiB: cpuSec / gib, ...(proc && { peakRssMB: peak }) };
+    log(
+      `${kind} ${t}: ${all.map((a) => `${a.mbPerSec.toFixed(0)} MB/s`).join(', ')}; ` +
+        `${runs[t].cpuSecPerGiB.toFixed(2)} CPU s/GiB${proc ? `, peak RSS ${peak.toFixed(0)} MB` : ''}`,
+    );
   }
-  const twitcherVsDirect = runs.twitcher.mbPerSec / runs.direct.mbPerSec;
-  return {
+  const mbs = Object.fromEntries(TARGETS.map((t) => [t, runs[t].mbPerSec])) as Record<Target, number>;
+  const phase = {
     kind,
     bytes: stack.bigBytes,
     runs,
-    twitcherVsDirect,
-    twitcherVsNginx: runs.twitcher.mbPerSec / runs.nginx.mbPerSec,
-    nginxVsDirect: runs.nginx.mbPerSec / runs.direct.mbPerSec,
-    twitcherPeakRssMB: peak,
-    twitcherHwmMB: memStatus(stack.twitcher.pid).hwmMB,
-    twitcherCpuSec: twCpu,
-    goals: bigGoals(twitcherVsDirect, peak),
+    vsDirect: ratios(mbs, 'direct'),
+    vsNginx: ratios(mbs, 'nginx'),
   };
+  return { ...phase, twitcherHwmMB: memStatus(stack.twitcher.pid).hwmMB, goals: bigGoals(phase) };
 }
 
 async function main(): Promise<void> {
@@ -442,10 +526,12 @@ async function main(): Promise<void> {
   log(`temp dir ${tmp}; phases ${settings.phases.join(', ')}`);
   const stack = await startStack(tmp);
   await checkStack(stack);
-  log(`nginx ${stack.urls.direct} (static), ${stack.urls.nginx} (proxy); twitcher ${stack.urls.twitcher}`);
+  log(
+    `nginx ${stack.urls.direct} (static), ${stack.urls.nginx} (proxy); bare ${stack.urls.bare}; twitcher ${stack.urls.twitcher}`,
+  );
 
   const results: Results = {
-    version: 1,
+    version: 2,
     startedAt: started.toISOString(),
     finishedAt: '',
     wallSec: 0,
@@ -453,35 +539,42 @@ async function main(): Promise<void> {
       node: process.version,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
-      loadavg: loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' '),
+      memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
+      os: `${osName()} (${type()} ${release()})`,
       nginx: versionOf(which('nginx'), '-v'),
       wrk: versionOf('wrk', '-v').replace(/ \[.*$/, ''),
       curl: versionOf('curl', '--version').split(' ').slice(0, 2).join(' '),
+      twitcher: gitRevision(),
     },
     settings,
+    loadavg: [],
     small: [],
     twitcherMemory: [],
   };
+  const load = (at: string) => results.loadavg.push({ at, value: loadavgNow() });
   const memory = (after: string) => results.twitcherMemory.push({ after, ...memStatus(stack.twitcher.pid) });
   memory('startup');
   if (has('small')) {
+    load('before small requests');
     results.small = await smallPhase(stack);
     memory('small');
   }
   if (has('latency') && settings.latencyDurationSec > 0) {
+    load('before latency');
     results.latency = await latencyPhase(stack);
     memory('latency');
   }
   if (has('download')) {
+    load('before download');
     results.download = await bigPhase(stack, 'download');
     memory('download');
   }
   if (has('upload')) {
+    load('before upload');
     results.upload = await bigPhase(stack, 'upload');
     memory('upload');
   }
+  load('at the end');
 
   // Twitcher first, gracefully: --cpu-prof writes its profile on exit.
   const exit = await sup.stop(stack.twitcher, 'SIGTERM', 10_000);
@@ -497,9 +590,6 @@ async function main(): Promise<void> {
     } else log(`no .cpuprofile in ${stack.profileDir}`);
   }
 
-  results.environment['loadavgAfter'] = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
   const finished = new Date();
   results.finishedAt = finished.toISOString();
   results.wallSec = (finished.getTime() - started.getTime()) / 1000;
@@ -515,7 +605,16 @@ async function main(): Promise<void> {
     30_000,
   );
   if (fmt.code !== 0) log(`biome format of ${resultsFile} failed:\n${fmt.stderr}${fmt.stdout}`);
-  process.stdout.write(`${renderMarkdown(results)}\n\nResults written to bench/results/latest.json\n`);
+  const markdown = renderMarkdown(results);
+  process.stdout.write(`${markdown}\n\nResults written to bench/results/latest.json\n`);
+  // A full run is the figure of record: it replaces the generated part of docs/performance.md.
+  const full = PHASES.every((p) => has(p)) && settings.small.length === 0 && settings.latencyDurationSec > 0;
+  const writeDocs = process.env['BENCH_WRITE_DOCS'] ?? '';
+  if (writeDocs === '1' || (writeDocs !== '0' && full)) {
+    const doc = join(ROOT, 'docs/performance.md');
+    writePerformanceDoc(doc, markdown);
+    log(`docs/performance.md updated${full ? '' : ' (BENCH_WRITE_DOCS=1 after a partial run)'}`);
+  }
 }
 
 try {

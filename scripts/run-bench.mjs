@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: builds dist/ when it is missing or older than src/, then runs the proxy bench
-// (bench/proxy.bench.ts) and the access-token bench (bench/tokens.bench.ts), through tsx. The bench starts Twitcher from dist/, so a stale build would
-// measure old code.
+// (bench/proxy.bench.ts, which after a full run also rewrites the generated part of
+// docs/performance.md), the access-token, X.509 and authorization benches, through tsx. The benches
+// start Twitcher from dist/, so a stale build would measure old code.
 // Signals are passed on and the bench is waited for, so it can stop what it started and remove its
 // temp dir before this process exits.
 import { spawn, spawnSync } from 'node:child_process';
