@@ -51,37 +51,70 @@ export function visibilityOf(
     let v = memo.get(name);
     if (v === undefined) {
       v = isVisible(index, principal, listed.kind, name, listed.permissions);
-      if (memo.size >= MAX_ANSWERS) memo.clear();
-      memo.set(name, v);
+      remember(memo, name, v);
     }
     return v;
   };
 }
 
 /**
- * The answers already given for an index and a principal, per OWS service. Both are immutable and
- * replaced on any change (acl-cache.ts, principals.ts), so an answer holds as long as they live: a
- * user fetching the same capabilities again (5,000 layers) asks no question twice.
+ * The answers already given, per ACL index, principal and OWS service, least recently used first.
+ * An index and a principal are immutable and replaced on any change (acl-cache.ts, principals.ts),
+ * so an answer holds as long as they live: a user fetching the same capabilities again (5,000
+ * layers) asks no question twice. Keyed by ids of the objects, so that nothing is pinned; at most
+ * `MAX_REMEMBERED` names in all (what an upstream or many users can make the proxy keep).
  */
-const answers = new WeakMap<ACLIndex, WeakMap<Principal, Map<string, Map<string, boolean>>>>();
-/** Names remembered per index, principal and OWS service (a bound on what an upstream can make us keep). */
-const MAX_ANSWERS = 50_000;
+const remembered = new Map<string, Map<string, boolean>>();
+export const MAX_REMEMBERED = 200_000;
+/** Index, principal and OWS service triples remembered at most. */
+export const MAX_MEMOS = 1_000;
+/** Names in `remembered` (counted high when an evicted memo is still in use; recounted on eviction). */
+let rememberedNames = 0;
+
+const ids = new WeakMap<object, number>();
+let lastId = 0;
+function idOf(o: object): number {
+  let id = ids.get(o);
+  if (id === undefined) {
+    id = ++lastId;
+    ids.set(o, id);
+  }
+  return id;
+}
 
 function answersOf(index: ACLIndex, principal: Principal, owsService: string): Map<string, boolean> {
-  let byPrincipal = answers.get(index);
-  if (!byPrincipal) {
-    byPrincipal = new WeakMap();
-    answers.set(index, byPrincipal);
-  }
-  let byService = byPrincipal.get(principal);
-  if (!byService) {
-    byService = new Map();
-    byPrincipal.set(principal, byService);
-  }
-  let memo = byService.get(owsService);
-  if (!memo) {
+  const key = `${idOf(index)} ${idOf(principal)} ${owsService}`;
+  let memo = remembered.get(key);
+  if (memo) remembered.delete(key);
+  else {
     memo = new Map();
-    byService.set(owsService, memo);
+    // Memos of indexes and principals long gone go too, even small ones.
+    const oldest = remembered.size >= MAX_MEMOS ? remembered.keys().next().value : undefined;
+    if (oldest !== undefined) remembered.delete(oldest);
   }
+  remembered.set(key, memo);
   return memo;
+}
+
+function remember(memo: Map<string, boolean>, name: string, visible: boolean): void {
+  if (memo.size >= MAX_REMEMBERED) memo.clear();
+  memo.set(name, visible);
+  if (++rememberedNames <= MAX_REMEMBERED) return;
+  // Too many: forget the least recently used answers, the ones in use last.
+  let count = 0;
+  for (const m of remembered.values()) count += m.size;
+  for (const [key, m] of remembered) {
+    if (count <= MAX_REMEMBERED) break;
+    if (m === memo) continue;
+    remembered.delete(key);
+    count -= m.size;
+  }
+  rememberedNames = count;
+}
+
+/** How many answers, and for how many triples, are remembered in all (tests). */
+export function rememberedAnswers(): { names: number; memos: number } {
+  let names = 0;
+  for (const m of remembered.values()) names += m.size;
+  return { names, memos: remembered.size };
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ACLIndex } from '../../src/authz/acl-index.js';
 import type { PermissionRecord, Principal } from '../../src/authz/model.js';
-import { visibilityOf } from '../../src/authz/visibility.js';
+import { MAX_MEMOS, MAX_REMEMBERED, rememberedAnswers, visibilityOf } from '../../src/authz/visibility.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { addClient, fetchToken } from '../helpers/oauth.js';
 import { admin, registerService } from '../helpers/register.js';
@@ -129,5 +129,35 @@ describe('visibilityOf: answers remembered per index and principal', () => {
     assert.equal(visibilityOf(index, bob, 'wps')('hello'), true);
     assert.equal(visibilityOf(index, { ...bob, label: 'user:eve', user: 'eve' }, 'wps')('hello'), false);
     assert.equal(visibilityOf(index, bob, 'wms')('hello'), false, 'hello is a process, not a layer');
+  });
+
+  test('what is remembered stays bounded, and answers stay right once forgotten', () => {
+    const index = granted();
+    const names = Array.from({ length: 5000 }, (_, i) => (i === 0 ? 'hello' : `p${i}`));
+    const users = Math.ceil((2 * MAX_REMEMBERED) / names.length);
+    let first: Principal | undefined;
+    for (let u = 0; u < users; u++) {
+      const principal: Principal = u === 0 ? bob : { ...bob, label: `user:u${u}`, user: `u${u}` };
+      first ??= principal;
+      const visible = visibilityOf(index, principal, 'wps');
+      const seen = names.filter((n) => visible(n));
+      assert.deepEqual(seen, u === 0 ? ['hello'] : []);
+      assert.ok(
+        rememberedAnswers().names <= MAX_REMEMBERED,
+        `${rememberedAnswers().names} remembered after ${u + 1} users`,
+      );
+    }
+    assert.equal(
+      visibilityOf(index, first as Principal, 'wps')('hello'),
+      true,
+      'asked again after being forgotten',
+    );
+  });
+
+  test('the number of principals and indexes remembered stays bounded too, even with nothing asked', () => {
+    for (let i = 0; i < MAX_MEMOS + 50; i++) {
+      visibilityOf(bare(), { ...bob, label: `user:m${i}`, user: `m${i}` }, 'wps');
+      assert.ok(rememberedAnswers().memos <= MAX_MEMOS, `${rememberedAnswers().memos} after ${i + 1}`);
+    }
   });
 });
