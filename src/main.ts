@@ -4,9 +4,8 @@ import type { Config } from './config/config.js';
 import { loadConfig } from './config/load.js';
 import { buildApp } from './http/build-app.js';
 import { createTokenService } from './oauth/token-service.js';
-import { type CertificateAuthority, openCertificateAuthority } from './pki/ca/index.js';
+import type { CertificateAuthority } from './pki/ca/index.js';
 import type { LogonBackend } from './pki/logon-backend.js';
-import { createMyProxyLogonBackend } from './pki/logon-backend-myproxy.js';
 import { createUpstreamAgents } from './proxy/agents.js';
 import { ServiceRegistry } from './registry/registry.js';
 import { openStore } from './store/open-store.js';
@@ -73,7 +72,8 @@ export async function start(options: StartOptions = {}): Promise<Running> {
   let ca: CertificateAuthority | undefined;
   if (config.certs.backend === 'ca') {
     try {
-      // Created on the first start (key file mode 0600), reused afterwards.
+      // Created on the first start (key file mode 0600), reused afterwards. X.509 is loaded only here.
+      const { openCertificateAuthority } = await import('./pki/ca/index.js');
       ca = await openCertificateAuthority({
         dir: config.certs.caDir,
         keyType: config.certs.caKeyType,
@@ -89,6 +89,7 @@ export async function start(options: StartOptions = {}): Promise<Running> {
   let certificateBackend: LogonBackend | undefined;
   if (config.certs.backend === 'myproxy') {
     try {
+      const { createMyProxyLogonBackend } = await import('./pki/logon-backend-myproxy.js');
       certificateBackend = createMyProxyLogonBackend(config.certs.myproxy);
     } catch (err) {
       await store.close();

@@ -17,14 +17,11 @@ import { TwitcherError } from '../errors.js';
 import { oauthRoutes } from '../oauth/oauth-routes.js';
 import type { TokenService } from '../oauth/token-service-types.js';
 import type { CertificateAuthority } from '../pki/ca/index.js';
-import { certificateServiceRoutes } from '../pki/certificate-service-routes.js';
 import {
   type ClientCertificateAuthenticator,
-  clientCertificatesFromConfig,
-} from '../pki/client-certificates.js';
+  createAuthenticator,
+} from '../pki/client-certificate-authenticator.js';
 import type { LogonBackend } from '../pki/logon-backend.js';
-import { createCALogonBackend } from '../pki/logon-backend-ca.js';
-import { createMyProxyLogonBackend } from '../pki/logon-backend-myproxy.js';
 import type { UpstreamAgents } from '../proxy/agents.js';
 import { proxyRoutes } from '../proxy/proxy-routes.js';
 import { sendProxyError } from '../proxy/render-proxy-error.js';
@@ -66,13 +63,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The HTTP application: routes, error rendering, OpenAPI. Does not listen. */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   // first: a MyProxy backend made here reads its CA file, which may fail
-  const certificates = certificateBackend(config, deps);
-  const clientCertificates =
-    deps.clientCertificates ??
-    clientCertificatesFromConfig(
-      config.clientCerts,
-      deps.certificateAuthority && (await deps.certificateAuthority()).certificate.der,
-    );
+  const certificates = await certificateBackend(config, deps);
+  const clientCertificates = deps.clientCertificates ?? (await clientCertificatesOf(config, deps));
   const accessLog = new AccessLog();
   const app = Fastify({
     ...(config.tls.certFile !== undefined &&
@@ -194,7 +186,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     accessControl,
     requireAdmin,
   });
-  if (certificates) await app.register(certificateServiceRoutes, { config, backend: certificates });
+  if (certificates) {
+    const { certificateServiceRoutes } = await import('../pki/certificate-service-routes.js');
+    await app.register(certificateServiceRoutes, { config, backend: certificates });
+  }
   await app.register(proxyRoutes, {
     config,
     registry: deps.registry,
@@ -232,13 +227,32 @@ function httpsOptions(certFile: string, keyFile: string) {
   };
 }
 
-function certificateBackend(config: Config, deps: AppDeps): LogonBackend | undefined {
+// The X.509 modules (and their ASN.1 libraries) are imported only by a deployment that uses them:
+// the certificate service, or client certificates with some trust anchor.
+async function certificateBackend(config: Config, deps: AppDeps): Promise<LogonBackend | undefined> {
   if (deps.certificateBackend) return deps.certificateBackend;
-  if (config.certs.backend === 'myproxy') return createMyProxyLogonBackend(config.certs.myproxy);
+  if (config.certs.backend === 'myproxy') {
+    const { createMyProxyLogonBackend } = await import('../pki/logon-backend-myproxy.js');
+    return createMyProxyLogonBackend(config.certs.myproxy);
+  }
   if (!deps.certificateAuthority) return undefined;
+  const { createCALogonBackend } = await import('../pki/logon-backend-ca.js');
   return createCALogonBackend({
     store: deps.store,
     ca: deps.certificateAuthority,
     baseDN: config.certs.baseDN,
   });
+}
+
+/** No trust anchor configured: every presented certificate is refused, without the chain validator. */
+async function clientCertificatesOf(config: Config, deps: AppDeps): Promise<ClientCertificateAuthenticator> {
+  const c = config.clientCerts;
+  if (c.caFile === undefined && c.caDir === undefined && !deps.certificateAuthority) {
+    return createAuthenticator(c, { trust: undefined });
+  }
+  const { clientCertificatesFromConfig } = await import('../pki/client-certificates.js');
+  return clientCertificatesFromConfig(
+    c,
+    deps.certificateAuthority && (await deps.certificateAuthority()).certificate.der,
+  );
 }

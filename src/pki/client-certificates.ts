@@ -7,38 +7,18 @@
  * Results are cached (per TLS connection; per header value, bounded), since a keep-alive client
  * presents the same chain on every request; a cached identity expires with its certificate.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import type { Socket } from 'node:net';
-import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import type { Config } from '../config/config.js';
-import { TwitcherError } from '../errors.js';
-import { createAddressMatcher } from '../http/address-ranges.js';
-import type { CertificateIdentity } from '../policy/subject.js';
-import { toPEM } from './pem.js';
+import {
+  type ClientCertificateAuthenticator,
+  createAuthenticator,
+} from './client-certificate-authenticator.js';
 import { createTrustAnchors, loadTrustAnchors, type TrustAnchors } from './trust-anchors.js';
-import { parseHeaderCertificate, validateClientChain } from './validate-chain.js';
+import { validateClientChain } from './validate-chain.js';
 
-export interface ClientCertificateSource {
-  socket: Socket;
-  headers: IncomingHttpHeaders;
-}
-
-export interface ClientCertificateAuthenticator {
-  /**
-   * The validated identity of the request's client certificate; undefined when none was presented
-   * (or only in a header from an untrusted address). A presented certificate that does not validate
-   * throws `invalid_certificate` (401) naming the rule it broke.
-   */
-  authenticate(source: ClientCertificateSource): CertificateIdentity | undefined;
-  /** True when client certificates can be accepted at all (some trust anchor is configured). */
-  readonly enabled: boolean;
-}
-
-type Outcome = { identity: CertificateIdentity; until: number } | { error: TwitcherError; until: number };
-
-const HEADER_CACHE_SIZE = 1000;
-const ERROR_CACHE_MS = 60_000;
-const MAX_HEADER_BYTES = 64 * 1024;
+export type {
+  ClientCertificateAuthenticator,
+  ClientCertificateSource,
+} from './client-certificate-authenticator.js';
 
 export interface AuthenticatorOptions {
   /** Anchors of the configuration (clientCerts.caFile / caDir), undefined when none. */
@@ -53,113 +33,10 @@ export function createClientCertificateAuthenticator(
   options: AuthenticatorOptions,
 ): ClientCertificateAuthenticator {
   const anchors = mergeAnchors(options.anchors, options.extraAnchors ?? []);
-  const clock = options.clock ?? Date.now;
-  const header = config.header?.toLowerCase();
-  const fromFrontProxy = createAddressMatcher(config.headerFrom);
-  const bySocket = new WeakMap<Socket, Outcome>();
-  const byHeader = new Map<string, Outcome>();
-  const validateOptions = {
-    maxDepth: config.maxDepth,
-    legacyProxies: config.legacyProxies,
-    limitedProxies: config.limitedProxies,
-  };
-
-  function validate(chain: Buffer[]): Outcome {
-    const now = clock();
-    if (!anchors) {
-      return {
-        error: new TwitcherError('invalid_certificate', {
-          description:
-            'This Twitcher trusts no certificate authority (clientCerts.caFile / caDir are unset).',
-        }),
-        until: now + ERROR_CACHE_MS,
-      };
-    }
-    try {
-      const v = validateClientChain(chain, anchors, { ...validateOptions, now: new Date(now) });
-      const identity: CertificateIdentity = {
-        subjectDN: v.subjectDN,
-        subjectDNLegacy: v.subjectDNLegacy,
-        issuerDN: v.issuerDN,
-        proxy: v.proxies.length > 0,
-        limited: v.limited,
-        chainPEM: v.chain.map((der) => toPEM(der)).join(''),
-        expiresAt: Math.floor(v.notAfter.getTime() / 1000),
-      };
-      return { identity, until: v.notAfter.getTime() };
-    } catch (err) {
-      if (err instanceof TwitcherError) return { error: err, until: now + ERROR_CACHE_MS };
-      throw err;
-    }
-  }
-
-  function settle(outcome: Outcome): CertificateIdentity {
-    if ('error' in outcome) throw outcome.error;
-    return outcome.identity;
-  }
-
-  function fromHeader(value: string): CertificateIdentity {
-    const cached = byHeader.get(value);
-    if (cached && cached.until > clock()) return settle(cached);
-    let outcome: Outcome;
-    try {
-      if (value.length > MAX_HEADER_BYTES) {
-        throw new TwitcherError('invalid_certificate', {
-          description: 'The client certificate header is too large.',
-        });
-      }
-      outcome = validate(parseHeaderCertificate(value));
-    } catch (err) {
-      if (!(err instanceof TwitcherError)) throw err;
-      outcome = { error: err, until: clock() + ERROR_CACHE_MS };
-    }
-    if (byHeader.size >= HEADER_CACHE_SIZE) byHeader.delete(byHeader.keys().next().value as string);
-    byHeader.set(value, outcome);
-    return settle(outcome);
-  }
-
-  function fromSocket(socket: TLSSocket): CertificateIdentity | undefined {
-    const cached = bySocket.get(socket);
-    if (cached && cached.until > clock()) return settle(cached);
-    const chain = peerChain(socket);
-    if (chain.length === 0) return undefined;
-    const outcome = validate(chain);
-    bySocket.set(socket, outcome);
-    return settle(outcome);
-  }
-
-  return {
-    enabled: anchors !== undefined,
-    authenticate({ socket, headers }) {
-      if (header !== undefined && fromFrontProxy(socket.remoteAddress)) {
-        const value = headers[header];
-        if (typeof value === 'string' && value.trim() !== '' && value !== '(null)') return fromHeader(value);
-      }
-      if (isTLSSocket(socket)) return fromSocket(socket);
-      return undefined;
-    },
-  };
-}
-
-function isTLSSocket(socket: Socket): socket is TLSSocket {
-  return typeof (socket as Partial<TLSSocket>).getPeerCertificate === 'function';
-}
-
-/** The certificates the TLS peer presented, leaf first (empty when it presented none). */
-function peerChain(socket: TLSSocket): Buffer[] {
-  // an empty object when the peer presented no certificate
-  const leaf: Partial<DetailedPeerCertificate> = socket.getPeerCertificate(true);
-  if (!leaf.raw) return [];
-  const chain: Buffer[] = [];
-  const seen = new Set<string>();
-  let cert = leaf as DetailedPeerCertificate | undefined;
-  // a self-signed root points at itself: stop at the first repeat
-  while (cert?.raw && !seen.has(cert.fingerprint256) && chain.length < 32) {
-    seen.add(cert.fingerprint256);
-    chain.push(cert.raw);
-    cert = cert.issuerCertificate;
-  }
-  return chain;
+  return createAuthenticator(config, {
+    trust: anchors && { anchors, validateChain: validateClientChain },
+    ...(options.clock && { clock: options.clock }),
+  });
 }
 
 function mergeAnchors(
