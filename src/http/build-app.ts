@@ -106,8 +106,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     }
   }
 
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: no promise on every request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
+    done();
   });
 
   await app.register(swagger, {

@@ -45,6 +45,9 @@ interface Entry extends UpstreamPool {
 
 export function createUpstreamAgents(proxy: ProxySettings): UpstreamAgents {
   const pools = new Map<string, Entry>();
+  // The registry hands out the same object for a service until it changes: its pool is found
+  // without building the key (a URL parse) on every request.
+  const byObject = new WeakMap<Service, Entry>();
 
   function optionsFor(service: Service) {
     const limits = service.limits ?? {};
@@ -108,6 +111,11 @@ export function createUpstreamAgents(proxy: ProxySettings): UpstreamAgents {
 
   return {
     forService(service) {
+      const known = byObject.get(service);
+      if (known !== undefined && pools.get(service.name) === known) {
+        known.lastUsed = Date.now();
+        return known;
+      }
       const key = poolKey(service);
       let entry = pools.get(service.name);
       if (entry?.key !== key) {
@@ -116,6 +124,7 @@ export function createUpstreamAgents(proxy: ProxySettings): UpstreamAgents {
         entry = create(service, key);
         pools.set(service.name, entry);
       }
+      byObject.set(service, entry);
       entry.lastUsed = Date.now();
       return entry;
     },

@@ -3,7 +3,6 @@
  * credentials and untrusted headers stripped, X-Forwarded-* set, upstream URLs in the answer rewritten
  * to the proxy's (streamed), capabilities filtered per principal on acl services.
  */
-import { EventEmitter } from 'node:events';
 import { pipeline, type Transform, Writable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
@@ -20,6 +19,7 @@ import { type Authorization, carriesBody } from './authorize.js';
 import { clientResponseHeaders, type Headers, upstreamRequestHeaders } from './headers.js';
 import { mapUpstreamError } from './map-upstream-error.js';
 import { publicSide } from './proxy-url.js';
+import { type Answer, Relay, type Sink } from './relay.js';
 import { sendRawProxyError } from './render-proxy-error.js';
 import { RewriteRulesCache } from './rewrite-cache.js';
 import { rewriteLocation } from './rewrite-location.js';
@@ -48,15 +48,6 @@ export type Forward = (
   auth: Authorization,
   options: ForwardOptions,
 ) => Promise<FastifyReply>;
-
-/** The client went away: undici listens for 'abort' on it, as on an AbortSignal. */
-class ClientGone extends EventEmitter {
-  aborted = false;
-  abort(): void {
-    this.aborted = true;
-    this.emit('abort');
-  }
-}
 
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
 /** Safe methods (RFC 9110 §9.2.1) with no body or the one already read: sent again after a stale connection. */
@@ -123,22 +114,16 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
 
     // Rules are resolved before the request so that the response path stays synchronous (a warm
     // cache answers without I/O).
-    const xmlRules = await rulesCache.get(service, 'xml');
-    const jsonRules = await rulesCache.get(service, 'json');
-    // The upstream request is aborted when the client goes away. An EventEmitter, which undici takes
-    // as a signal, costs a fraction of an AbortController (5 % of the CPU of a small request).
+    const xmlRules = rulesCache.peek(service, 'xml') ?? (await rulesCache.get(service, 'xml'));
+    const jsonRules = rulesCache.peek(service, 'json') ?? (await rulesCache.get(service, 'json'));
     const raw = reply.raw;
-    const abort = new ClientGone();
-    raw.once('close', () => {
-      if (!raw.writableFinished) abort.abort();
-    });
 
-    // undici's stream(): the response body is written straight into what the factory returns —
-    // the client's response itself when nothing is rewritten — with backpressure, without an
-    // intermediate Readable (the bench showed fastify's stream sending path costing half the CPU).
-    // A rewritten body goes out through a pipeline whose end is `pipelineDone`.
+    // The answer's body is written straight into the sink the factory opens: the client's response
+    // itself when nothing is rewritten, with backpressure, without an intermediate Readable (the
+    // bench showed fastify's stream sending path costing half the CPU). A rewritten body goes out
+    // through a pipeline whose end is `pipelineDone`.
     let pipelineDone: Promise<Error | null> | undefined;
-    const factory: Dispatcher.StreamFactory = ({ statusCode, headers: upstreamHeaders }) => {
+    const open = ({ statusCode, headers: upstreamHeaders }: Answer): Sink => {
       const head = method === 'HEAD';
       const bodiless = statusCode === 204 || statusCode === 304;
       // What the body of a GET would be: a HEAD's fields describe that body (RFC 9110 §9.3.2).
@@ -163,10 +148,11 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
             ? undefined
             : (value: string) => rewriteLocation(value, `${target.origin}${target.path}`, xmlRules),
       });
-      if (small) return collectAndRewrite(reply, statusCode, out, rules);
+      if (small) return { stream: collectAndRewrite(reply, statusCode, out, rules), client: false };
       if (!rewriter) {
-        writeHead(reply, statusCode, out);
-        return raw;
+        // The status line goes with the first byte: an upstream that fails before it gets a 502.
+        reply.hijack();
+        return { stream: raw, client: true, head: () => writeHead(reply, statusCode, out) };
       }
       // The status line waits for the first rewritten byte: a body that fails before it (a corrupt
       // gzip fails in its first chunk) is still answered 502 by the route.
@@ -174,35 +160,32 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
       pipelineDone = new Promise((resolve) => {
         pipeline([first as Transform, ...rest, new ClientBody(reply, statusCode, out)], resolve);
       });
-      return first as Transform;
+      return { stream: first as Transform, client: false };
     };
-    const options: Dispatcher.RequestOptions = {
+    const options: Dispatcher.DispatchOptions = {
       origin: target.origin,
       path: target.path,
       method: method as Dispatcher.HttpMethod,
       headers,
       body: body ?? null,
-      signal: abort,
     };
-    let answered = false;
-    const onAnswer: Dispatcher.StreamFactory = (data) => {
-      answered = true;
-      return factory(data);
-    };
-    let failure: unknown;
-    try {
-      await upstream.pool.stream(options, onAnswer);
-    } catch (err) {
-      failure = err ?? new Error('upstream request failed');
-    }
+    // The upstream exchange is cancelled when the client goes away.
+    let exchange = new Relay(open);
+    let gone = false;
+    raw.once('close', () => {
+      if (raw.writableFinished) return;
+      gone = true;
+      exchange.cancel(new Error('the client went away'));
+    });
+    let failure = await dispatch(upstream.pool, options, exchange);
     // A connection that failed before any byte of the answer is most often one the server closed
     // while idle, just as the request went out: a request that can be sent again unchanged and does
     // not change anything is sent once more, on a new connection (not one the same server may have
     // closed too).
     if (
       failure !== undefined &&
-      !answered &&
-      !abort.aborted &&
+      !exchange.answered &&
+      !gone &&
       REPLAYABLE.has(method) &&
       (body === undefined || Buffer.isBuffer(body)) &&
       STALE_CONNECTION.has(errorCode(failure))
@@ -211,15 +194,10 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
         { err: (failure as Error).message, service: service.name },
         'upstream connection failed before answering: retried once on a new connection',
       );
-      failure = undefined;
       const fresh = upstream.fresh();
-      try {
-        await fresh.stream(options, factory);
-      } catch (err) {
-        failure = err ?? new Error('upstream request failed');
-      } finally {
-        void fresh.close();
-      }
+      exchange = new Relay(open);
+      failure = await dispatch(fresh, options, exchange);
+      void fresh.close();
     }
     // Decided once the pipeline settled: a rewriting stage may fail after the upstream body ended
     // (the last gzip block, the flush), and only then is it known whether the status line went out.
@@ -228,7 +206,7 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
       failure ??= rewriteFailure ?? undefined;
     }
     if (failure === undefined) return reply;
-    if (abort.aborted) {
+    if (gone) {
       raw.destroy();
       return reply;
     }
@@ -259,15 +237,33 @@ function serviceBusy(): TwitcherError {
   });
 }
 
-/** The client's response gets the upstream's status and the headers decided for it; fastify steps aside. */
+/** An exchange on `dispatcher`: undefined when it went through, else why it failed. */
+async function dispatch(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  exchange: Relay,
+): Promise<unknown> {
+  try {
+    dispatcher.dispatch(options, exchange);
+    await exchange.done;
+    return undefined;
+  } catch (err) {
+    return err ?? new Error('upstream request failed');
+  }
+}
+
+/**
+ * The client's response gets the upstream's status and the headers decided for it (and fastify's own,
+ * X-Request-Id), in one `writeHead`: they go out with the first byte of the body. Fastify steps aside.
+ */
 function writeHead(reply: FastifyReply, statusCode: number, headers: Headers): void {
   reply.hijack();
-  const raw = reply.raw;
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (value !== undefined && !(name in headers)) raw.setHeader(name, value);
+  const own = reply.getHeaders();
+  for (const name in own) {
+    const value = own[name];
+    if (value !== undefined && !(name in headers)) headers[name] = value as string | string[];
   }
-  raw.statusCode = statusCode;
-  for (const [name, value] of Object.entries(headers)) raw.setHeader(name, value);
+  reply.raw.writeHead(statusCode, headers);
 }
 
 /**
@@ -347,8 +343,8 @@ function collectAndRewrite(
         chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
       );
       // Nothing was sent before: a body that failed on its way here is still a 502.
+      headers['content-length'] = String(body.length);
       writeHead(reply, statusCode, headers);
-      reply.raw.setHeader('content-length', body.length);
       reply.raw.end(body);
       callback();
     },

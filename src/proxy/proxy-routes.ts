@@ -91,17 +91,18 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
       prefix,
       context,
     );
-    request.log.debug(
-      {
-        service: auth.service.name,
-        operation: auth.ows.operation,
-        kind: auth.ows.kind,
-        reason: auth.ows.reason,
-        decision: auth.decision,
-        principal: auth.acl?.principal.label,
-      },
-      'decision',
-    );
+    if (request.log.level === 'debug' || request.log.level === 'trace')
+      request.log.debug(
+        {
+          service: auth.service.name,
+          operation: auth.ows.operation,
+          kind: auth.ows.kind,
+          reason: auth.ows.reason,
+          decision: auth.decision,
+          principal: auth.acl?.principal.label,
+        },
+        'decision',
+      );
     return auth;
   }
 

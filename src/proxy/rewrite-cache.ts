@@ -21,12 +21,18 @@ export class RewriteRulesCache {
     this.#registry = registry;
   }
 
+  /** The rules when they are built already for this generation (no await on the hot path). */
+  peek(service: Service, kind: 'xml' | 'json'): RewriteRules | undefined {
+    if (this.#generation !== this.#registry.generation) return undefined;
+    return this.#cache.get(cacheKey(service, kind));
+  }
+
   async get(service: Service, kind: 'xml' | 'json'): Promise<RewriteRules> {
     if (this.#generation !== this.#registry.generation) {
       this.#cache.clear();
       this.#generation = this.#registry.generation;
     }
-    const key = `${kind}\0${service.name}\0${service.url}\0${service.purl}`;
+    const key = cacheKey(service, kind);
     const hit = this.#cache.get(key);
     if (hit) return hit;
     const generation = this.#generation;
@@ -54,4 +60,8 @@ export class RewriteRulesCache {
     }
     return rules;
   }
+}
+
+function cacheKey(service: Service, kind: 'xml' | 'json'): string {
+  return `${kind}\0${service.name}\0${service.url}\0${service.purl}`;
 }

@@ -1,0 +1,114 @@
+import type { Writable } from 'node:stream';
+import { type Dispatcher, util } from 'undici';
+
+/** The upstream's answer, as the factory of the client's side sees it. */
+export interface Answer {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Where the body goes, and what is written before its first byte. */
+export interface Sink {
+  /** The client's response itself (a body passed on as it is), or the first stage of a rewrite. */
+  stream: Writable;
+  /** True when `stream` is the client's response: it is never destroyed here. */
+  client: boolean;
+  /** The status line and headers, written with the first byte of the body (or at its end). */
+  head?: (() => void) | undefined;
+}
+
+/**
+ * One upstream exchange relayed to the client, as an undici dispatch handler: the answer's body is
+ * written straight into the sink with backpressure (undici's parser pauses while the client cannot
+ * take more), and the status line waits for the body's first byte, so that an upstream that fails
+ * before it is still answered with a gateway error rather than a cut connection (undici's `stream()`
+ * destroys the response it was given on any failure, and adds a `finished()` watcher per request).
+ *
+ * undici's own handler interface (onConnect/onHeaders/onData/onComplete/onError) is used, as its
+ * `stream()` does: the newer controller interface is adapted to it on every call.
+ */
+export class Relay implements Dispatcher.DispatchHandler {
+  readonly #open: (answer: Answer) => Sink;
+  #abort: ((reason?: Error) => void) | undefined;
+  #reason: Error | undefined;
+  #sink: Sink | undefined;
+  #ended = false;
+  #settle!: (error?: unknown) => void;
+  /** Settles when the answer's body was handed to the sink whole, or the exchange failed. */
+  readonly done: Promise<void>;
+  /** Set once the upstream's final status line arrived: from then on, nothing is sent twice. */
+  answered = false;
+
+  constructor(open: (answer: Answer) => Sink) {
+    this.#open = open;
+    this.done = new Promise<void>((resolve, reject) => {
+      this.#settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+  }
+
+  /** Cancels the exchange (the client went away, or the rewrite failed). */
+  cancel(reason: Error): void {
+    if (this.#ended) return;
+    if (this.#abort) this.#abort(reason);
+    else this.#reason = reason;
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.#reason) abort(this.#reason);
+    else this.#abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    // 1xx: informational; the final answer follows.
+    if (statusCode < 200) return true;
+    this.answered = true;
+    let sink: Sink;
+    try {
+      sink = this.#open({ statusCode, headers: util.parseHeaders(rawHeaders) });
+    } catch (error) {
+      this.cancel(error as Error);
+      return false;
+    }
+    this.#sink = sink;
+    sink.stream.on('drain', resume);
+    if (!sink.client) {
+      // A rewrite that fails ends its pipeline: the upstream is not read any further. Its error is
+      // the pipeline's to report (or this exchange's, when it was the upstream's).
+      sink.stream.once('close', () => this.cancel(new Error('the rewrite of the answer ended')));
+      sink.stream.on('error', ignore);
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const sink = this.#sink;
+    if (sink === undefined) return false;
+    if (sink.head) {
+      sink.head();
+      sink.head = undefined;
+    }
+    return sink.stream.write(chunk);
+  }
+
+  onComplete(): void {
+    this.#ended = true;
+    const sink = this.#sink;
+    if (sink === undefined) return;
+    if (sink.head) {
+      sink.head();
+      sink.head = undefined;
+    }
+    sink.stream.end();
+    this.#settle();
+  }
+
+  onError(error: Error): void {
+    this.#ended = true;
+    const sink = this.#sink;
+    // A rewrite pipeline ends with the error; the client's response is for the caller to answer.
+    if (sink !== undefined && !sink.client) sink.stream.destroy(error);
+    this.#settle(error);
+  }
+}
+
+function ignore(): void {}
