@@ -39,6 +39,8 @@ function run(script: string, args: string[], opts: { input?: string; env?: Recor
         else resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
       },
     );
+    // A script that exits at once (a usage error) may close its stdin before it is written.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(opts.input ?? '');
   });
 }
