@@ -28,7 +28,7 @@ export interface Sink {
  * `stream()` does: the newer controller interface is adapted to it on every call.
  */
 export class Relay implements Dispatcher.DispatchHandler {
-  readonly #open: (answer: Answer) => Sink;
+  #open: ((answer: Answer) => Sink) | undefined;
   #abort: ((reason?: Error) => void) | undefined;
   #reason: Error | undefined;
   #sink: Sink | undefined;
@@ -64,7 +64,7 @@ export class Relay implements Dispatcher.DispatchHandler {
     this.answered = true;
     let sink: Sink;
     try {
-      sink = this.#open({ statusCode, headers: util.parseHeaders(rawHeaders) });
+      sink = (this.#open as (answer: Answer) => Sink)({ statusCode, headers: util.parseHeaders(rawHeaders) });
     } catch (error) {
       this.cancel(error as Error);
       return false;
@@ -99,6 +99,7 @@ export class Relay implements Dispatcher.DispatchHandler {
       sink.head = undefined;
     }
     sink.stream.end();
+    this.#release();
     this.#settle();
   }
 
@@ -107,7 +108,19 @@ export class Relay implements Dispatcher.DispatchHandler {
     const sink = this.#sink;
     // A rewrite pipeline ends with the error; the client's response is for the caller to answer.
     if (sink !== undefined && !sink.client) sink.stream.destroy(error);
+    this.#release();
     this.#settle(error);
+  }
+
+  /**
+   * undici keeps a finished request's handler until its connection serves the next one: without
+   * this, every kept-alive connection held a whole request (client response, fastify request and
+   * reply, rules) — +40 MB RSS and +20 % CPU in garbage collection on the 1 KiB bench.
+   */
+  #release(): void {
+    this.#sink = undefined;
+    this.#open = undefined;
+    this.#abort = undefined;
   }
 }
 

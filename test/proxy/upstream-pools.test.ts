@@ -220,6 +220,85 @@ describe('a limit of requests in flight per service', () => {
   });
 });
 
+describe("a service's own limits", () => {
+  test('limits.maxConcurrent and limits.headersTimeout of one service, the defaults for another', async (t) => {
+    const hanging = new Set<import('node:http').ServerResponse>();
+    const up = await startUpstream(t, (_req, res) => {
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+    });
+    const app = await startTestApp(t);
+    await registerService(app, {
+      name: 'strict',
+      url: `${up.url}/strict`,
+      type: 'http',
+      auth: 'public',
+      limits: { maxConcurrent: 1, headersTimeout: '300ms' },
+    });
+    await registerService(app, { name: 'plain', url: `${up.url}/plain`, type: 'http', auth: 'public' });
+    const u = new URL(app.url);
+    const first = new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: u.hostname, port: u.port, path: '/ows/proxy/strict/a' });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await until('the first request waits on the upstream', () => hanging.size === 1);
+    // Its own limit of one: the second is refused at once…
+    assert.equal((await rawRequest(app.url, '/ows/proxy/strict/b')).status, 503);
+    // …and its own headers timeout ends the first with 504, where the default would wait 300 s.
+    assert.equal(await first, 504);
+    // The other service keeps the defaults: two requests in flight at once.
+    const two = ['x', 'y'].map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          const req = httpRequest({ host: u.hostname, port: u.port, path: `/ows/proxy/plain/${p}` });
+          req.on('error', () => resolve());
+          req.on('close', () => resolve());
+          req.end();
+        }),
+    );
+    await until('both requests of the other service wait on the upstream', () => hanging.size === 2);
+    for (const res of hanging) res.end();
+    await Promise.all(two);
+  });
+
+  test('a change of limits takes effect on the next request', async (t) => {
+    const hanging = new Set<import('node:http').ServerResponse>();
+    const up = await startUpstream(t, (req, res) => {
+      if (req.url?.endsWith('/quick')) {
+        res.end('fine');
+        return;
+      }
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+    });
+    const app = await startTestApp(t);
+    const service = { name: 'svc', url: up.url, type: 'http', auth: 'public' };
+    await registerService(app, { ...service, limits: { maxConcurrent: 1 } });
+    assert.equal((await rawRequest(app.url, '/ows/proxy/svc/quick')).status, 200);
+    const u = new URL(app.url);
+    const req = httpRequest({ host: u.hostname, port: u.port, path: '/ows/proxy/svc/slow' });
+    req.on('error', () => {});
+    req.end();
+    await until('a request waits on the upstream', () => hanging.size === 1);
+    assert.equal((await rawRequest(app.url, '/ows/proxy/svc/quick')).status, 503);
+    const put = await fetch(`${app.url}/services/svc`, {
+      method: 'PUT',
+      headers: { authorization: app.adminAuth, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...service, limits: { maxConcurrent: 2 } }),
+    });
+    assert.equal(put.status, 200, await put.text());
+    await until('the new limit applies', async () => {
+      return (await rawRequest(app.url, '/ows/proxy/svc/quick')).status === 200;
+    });
+    req.destroy();
+  });
+});
+
 describe('Via and loops', () => {
   test("Twitcher's Via entry is appended to the request and to the answer", async (t) => {
     const up = await startUpstream(t);
