@@ -15,6 +15,8 @@ export interface UpstreamPool {
   release(): void;
   /** Requests in flight. */
   readonly inFlight: number;
+  /** Milliseconds of silence allowed within a body, either way (the service's, else the setting). */
+  readonly bodyTimeout: number;
   /**
    * A client on a connection of its own, for the one retry of a request whose reused connection
    * failed before any byte of the answer (the idle pool may hold more connections closed by the same
@@ -80,6 +82,7 @@ export function createUpstreamAgents(proxy: ProxySettings): UpstreamAgents {
       key,
       lastUsed: Date.now(),
       pool,
+      bodyTimeout: options.bodyTimeout,
       get inFlight() {
         return inFlight;
       },

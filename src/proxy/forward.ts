@@ -19,7 +19,7 @@ import { type Authorization, carriesBody } from './authorize.js';
 import { clientResponseHeaders, type Headers, upstreamRequestHeaders } from './headers.js';
 import { mapUpstreamError } from './map-upstream-error.js';
 import { publicSide } from './proxy-url.js';
-import { type Answer, Relay, type Sink } from './relay.js';
+import { type Answer, Relay, type Sink, StalledClient } from './relay.js';
 import { sendRawProxyError } from './render-proxy-error.js';
 import { RewriteRulesCache } from './rewrite-cache.js';
 import { rewriteLocation } from './rewrite-location.js';
@@ -52,6 +52,20 @@ export type Forward = (
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
 /** Safe methods (RFC 9110 §9.2.1) with no body or the one already read: sent again after a stale connection. */
 const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** OWS operations that only read (GetCapabilities, GetMap, GetFeature, DescribeProcess, GetStatus…). */
+const READING_OPERATION = /^(get|describe)/i;
+
+/**
+ * Whether a request may be sent twice: a safe method with nothing to stream again, and an answer
+ * that only reads. A GET is not enough on OWS services: WPS runs an Execute by GET, so only the
+ * reading operations qualify, and a request Twitcher could not identify never does.
+ */
+function safeToRepeat(method: string, body: unknown, auth: Authorization): boolean {
+  if (!REPLAYABLE.has(method) || !(body === undefined || Buffer.isBuffer(body))) return false;
+  const { kind, operation } = auth.ows;
+  if (kind === 'other') return true;
+  return kind === 'ows' && operation !== undefined && READING_OPERATION.test(operation);
+}
 /** Failures of a connection the server closed or reset, before any byte of the answer. */
 const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 /** Rewritable bodies up to this size with a known length are rewritten in one go (cheaper than a stream). */
@@ -170,13 +184,16 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
       body: body ?? null,
     };
     // The upstream exchange is cancelled when the client goes away.
-    let exchange = new Relay(open);
+    let exchange = new Relay(open, upstream.bodyTimeout);
     let gone = false;
-    raw.once('close', () => {
+    const leave = () => {
       if (raw.writableFinished) return;
       gone = true;
       exchange.cancel(new Error('the client went away'));
-    });
+    };
+    raw.once('close', leave);
+    // Gone already while the request was judged: its 'close' has been and will not come again.
+    if (raw.destroyed) leave();
     let failure = await dispatch(upstream.pool, options, exchange);
     // A connection that failed before any byte of the answer is most often one the server closed
     // while idle, just as the request went out: a request that can be sent again unchanged and does
@@ -186,8 +203,7 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
       failure !== undefined &&
       !exchange.answered &&
       !gone &&
-      REPLAYABLE.has(method) &&
-      (body === undefined || Buffer.isBuffer(body)) &&
+      safeToRepeat(method, body, auth) &&
       STALE_CONNECTION.has(errorCode(failure))
     ) {
       request.log.info(
@@ -195,7 +211,7 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
         'upstream connection failed before answering: retried once on a new connection',
       );
       const fresh = upstream.fresh();
-      exchange = new Relay(open);
+      exchange = new Relay(open, upstream.bodyTimeout);
       failure = await dispatch(fresh, options, exchange);
       void fresh.close();
     }
@@ -221,6 +237,11 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
     }
     // Once the status line went out nothing can be said to the client but a cut connection: never a
     // complete-looking response with part of the body.
+    if (failure instanceof StalledClient) {
+      request.log.info({ service: service.name }, 'the client stopped reading: its connection is cut');
+      raw.destroy();
+      return reply;
+    }
     request.log.warn(
       { err: (failure as Error).message, service: service.name },
       'upstream response failed midway',

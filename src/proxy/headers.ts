@@ -186,7 +186,7 @@ export const ADDED_REQUEST_HEADERS: readonly { readonly name: string; readonly v
     name: 'via',
     value:
       "The client's `Via` with Twitcher's own entry appended, `1.1 twitcher-{id}` (RFC 9110 §7.6.3; `{id}` is " +
-      'derived from `server.url`). A request that arrives with that entry already in it is refused with 508 ' +
+      'derived from `server.url`, the host name and the port). A request that arrives with that entry already in it is refused with 508 ' +
       '(`loop_detected`): a service registered with a URL that leads back to Twitcher would loop.',
   },
   { name: 'host', value: 'The host and port of the service URL.' },

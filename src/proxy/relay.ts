@@ -36,11 +36,21 @@ export class Relay implements Dispatcher.DispatchHandler {
   #settle!: (error?: unknown) => void;
   /** Settles when the answer's body was handed to the sink whole, or the exchange failed. */
   readonly done: Promise<void>;
-  /** Set once the upstream's final status line arrived: from then on, nothing is sent twice. */
+  /** Set with the first byte of the upstream's answer: from then on, nothing is sent twice. */
   answered = false;
 
-  constructor(open: (answer: Answer) => Sink) {
+  readonly #stallTimeout: number;
+  #stall: NodeJS.Timeout | undefined;
+
+  /**
+   * `stallTimeout`: how long the client may take no byte while the upstream waits on it. undici's
+   * body timeout stops while its parser is paused by backpressure, so without this a client that
+   * stops reading would hold the exchange, and the service's slot, for as long as it keeps the
+   * socket open.
+   */
+  constructor(open: (answer: Answer) => Sink, stallTimeout: number) {
     this.#open = open;
+    this.#stallTimeout = stallTimeout;
     this.done = new Promise<void>((resolve, reject) => {
       this.#settle = (error) => (error === undefined ? resolve() : reject(error));
     });
@@ -58,6 +68,11 @@ export class Relay implements Dispatcher.DispatchHandler {
     else this.#abort = abort;
   }
 
+  /** The first byte of the answer (a 1xx, or half a head): from then on, nothing is sent twice. */
+  onResponseStarted(): void {
+    this.answered = true;
+  }
+
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     // 1xx: informational; the final answer follows.
     if (statusCode < 200) return true;
@@ -70,7 +85,10 @@ export class Relay implements Dispatcher.DispatchHandler {
       return false;
     }
     this.#sink = sink;
-    sink.stream.on('drain', resume);
+    sink.stream.on('drain', () => {
+      this.#unstall();
+      resume();
+    });
     if (!sink.client) {
       // A rewrite that fails ends its pipeline: the upstream is not read any further. Its error is
       // the pipeline's to report (or this exchange's, when it was the upstream's).
@@ -87,7 +105,18 @@ export class Relay implements Dispatcher.DispatchHandler {
       sink.head();
       sink.head = undefined;
     }
-    return sink.stream.write(chunk);
+    if (sink.stream.write(chunk)) return true;
+    this.#stall ??= setTimeout(
+      () => this.cancel(new StalledClient('the client took no byte of the answer in time')),
+      this.#stallTimeout,
+    ).unref();
+    return false;
+  }
+
+  #unstall(): void {
+    if (this.#stall === undefined) return;
+    clearTimeout(this.#stall);
+    this.#stall = undefined;
   }
 
   onComplete(): void {
@@ -118,6 +147,7 @@ export class Relay implements Dispatcher.DispatchHandler {
    * reply, rules) — +40 MB RSS and +20 % CPU in garbage collection on the 1 KiB bench.
    */
   #release(): void {
+    this.#unstall();
     this.#sink = undefined;
     this.#open = undefined;
     this.#abort = undefined;
@@ -125,3 +155,8 @@ export class Relay implements Dispatcher.DispatchHandler {
 }
 
 function ignore(): void {}
+
+/** The client stopped reading: the exchange is given up (and the client's connection cut). */
+export class StalledClient extends Error {
+  readonly code = 'TWITCHER_CLIENT_STALLED';
+}

@@ -1,14 +1,22 @@
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from '../config/config.js';
 
 /**
- * Twitcher's `Via` entry (RFC 9110 §7.6.3), `1.1 twitcher-{id}`: the id is a digest of the public URL
- * and the protected path, the same for every instance and worker of one deployment and different for
- * another deployment that it proxies to (or that proxies to it). A request that arrives carrying it
- * has been through this Twitcher already: forwarding it again would loop.
+ * Twitcher's `Via` entry (RFC 9110 §7.6.3), `1.1 twitcher-{id}`: the id is a digest of the public URL,
+ * the protected path, the host name and the port listened on: the same for every worker of one
+ * instance and different for another Twitcher it proxies to (or that proxies to it), even one left
+ * with the same default `server.url`. A request that arrives carrying it has been through this instance already: forwarding
+ * it again would loop. (A loop across several instances of one deployment is stopped when it comes
+ * back to one of them, after at most one hop through each.)
  */
-export function viaPseudonym(config: Pick<Config, 'server' | 'protectedPath'>): string {
-  const id = createHash('sha256').update(`${config.server.url}${config.protectedPath}`).digest('hex');
+export function viaPseudonym(
+  config: Pick<Config, 'server' | 'protectedPath'>,
+  host: string = hostname(),
+): string {
+  const id = createHash('sha256')
+    .update(`${config.server.url}${config.protectedPath}\0${host}\0${config.server.port}`)
+    .digest('hex');
   return `twitcher-${id.slice(0, 12)}`;
 }
 

@@ -35,13 +35,18 @@ test('appendVia: earlier hops first, ours last', () => {
   assert.equal(appendVia(['1.0 fred', '1.1 nginx'], OWN), `1.0 fred, 1.1 nginx, 1.1 ${OWN}`);
 });
 
-test('viaPseudonym: one per deployment (public URL and protected path), a token', () => {
-  const a = viaPseudonym({ server: { url: 'https://a.example' }, protectedPath: '/ows' } as never);
-  const a2 = viaPseudonym({ server: { url: 'https://a.example' }, protectedPath: '/ows' } as never);
-  const b = viaPseudonym({ server: { url: 'https://b.example' }, protectedPath: '/ows' } as never);
-  const c = viaPseudonym({ server: { url: 'https://a.example' }, protectedPath: '/twitcher/ows' } as never);
-  assert.equal(a, a2);
-  assert.notEqual(a, b);
-  assert.notEqual(a, c);
+test('viaPseudonym: one per instance (public URL, protected path, host, port), a token', () => {
+  const config = (url: string, path = '/ows', port = 8000) =>
+    ({ server: { url, port }, protectedPath: path }) as never;
+  const a = viaPseudonym(config('https://a.example'), 'h1');
+  assert.equal(a, viaPseudonym(config('https://a.example'), 'h1'));
+  for (const other of [
+    viaPseudonym(config('https://b.example'), 'h1'),
+    viaPseudonym(config('https://a.example', '/twitcher/ows'), 'h1'),
+    // the same default server.url on another machine or container, or another port on this one
+    viaPseudonym(config('https://a.example'), 'h2'),
+    viaPseudonym(config('https://a.example', '/ows', 8001), 'h1'),
+  ])
+    assert.notEqual(a, other);
   assert.match(a, /^twitcher-[0-9a-f]{12}$/);
 });
