@@ -1,11 +1,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 
-/** One request head as a raw upstream read it (GET-style requests: no body is read). */
+/** One request head as a raw upstream read it (a body announced by Content-Length is skipped). */
 export interface RawRequestHead {
   method: string;
   path: string;
   head: string;
+  /** Which connection it came on: its index in `sockets`. */
+  connection: number;
 }
 
 export interface RawUpstream {
@@ -14,6 +16,8 @@ export interface RawUpstream {
   server: Server;
   /** Every connection accepted so far, open or not. */
   sockets: Socket[];
+  /** Every request head read so far, in order of arrival. */
+  requests: RawRequestHead[];
   /** Open connections, as the server counts them (`server.getConnections`). */
   connections(): Promise<number>;
   close(): Promise<void>;
@@ -29,17 +33,22 @@ export async function startRawUpstream(
   onRequest: (socket: Socket, request: RawRequestHead) => void,
 ): Promise<RawUpstream> {
   const sockets: Socket[] = [];
+  const requests: RawRequestHead[] = [];
   const server = createServer((socket) => {
-    sockets.push(socket);
+    const connection = sockets.push(socket) - 1;
     socket.on('error', () => undefined);
     let pending = '';
     socket.on('data', (chunk: Buffer) => {
       pending += chunk.toString('latin1');
       for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
         const head = pending.slice(0, end);
-        pending = pending.slice(end + 4);
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (pending.length < end + 4 + length) return;
+        pending = pending.slice(end + 4 + length);
         const [method = '', path = ''] = head.split('\r\n', 1)[0]?.split(' ') ?? [];
-        onRequest(socket, { method, path, head });
+        const request = { method, path, head, connection };
+        requests.push(request);
+        onRequest(socket, request);
       }
     });
   });
@@ -52,6 +61,7 @@ export async function startRawUpstream(
     port,
     server,
     sockets,
+    requests,
     connections: () =>
       new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
     close: () => {

@@ -1,25 +1,21 @@
 /**
  * Red-team tests of the data path (pools, limits, Relay, the one retry, Via/508, own-URL 422).
- * Tests marked `todo` reproduce a bug that is still open; the others show an attack refused.
+ * Each showed a bug when written (fixed since) or shows an attack refused.
  */
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
-import { describe, test } from 'node:test';
+import type { Socket } from 'node:net';
+import { describe, type TestContext, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { viaPseudonym } from '../../src/proxy/via.js';
 import { startTestApp } from '../helpers/app.js';
+import { startRawUpstream, waitFor } from '../helpers/fault-upstream.js';
 import { rawRequest } from '../helpers/raw-request.js';
 import { registerService } from '../helpers/register.js';
 import { startUpstream } from '../helpers/upstream.js';
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 10_000) =>
+  waitFor(check, what, ms, 5);
 
 /** Whether `check` comes to hold within `ms` (for the state a bug leaves behind). */
 async function eventually(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
@@ -33,40 +29,15 @@ async function eventually(check: () => boolean | Promise<boolean>, ms: number): 
 
 /** A raw TCP upstream: `onRequest(socket, head, n)` for each complete request head (bodies by Content-Length). */
 async function rawUpstream(
-  t: { after(fn: () => unknown): void },
+  t: TestContext,
   onRequest: (socket: Socket, head: string, n: number) => void,
 ): Promise<{ url: string; port: number; heads: string[] }> {
   const heads: string[] = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let buffered = '';
-    socket.on('data', (chunk) => {
-      buffered += chunk.toString('latin1');
-      for (;;) {
-        const end = buffered.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const head = buffered.slice(0, end);
-        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-        if (buffered.length < end + 4 + length) return;
-        buffered = buffered.slice(end + 4 + length);
-        heads.push(head);
-        onRequest(socket, head, heads.length);
-      }
-    });
+  const up = await startRawUpstream(t, (socket, request) => {
+    heads.push(request.head);
+    onRequest(socket, request.head, heads.length);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return { url: `http://127.0.0.1:${port}`, port, heads };
+  return { url: up.url, port: up.port, heads };
 }
 
 const OK = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok';

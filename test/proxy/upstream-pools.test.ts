@@ -6,73 +6,34 @@
  */
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
-import { describe, test } from 'node:test';
+import type { Socket } from 'node:net';
+import { describe, type TestContext, test } from 'node:test';
 import { viaPseudonym } from '../../src/proxy/via.js';
 import { startTestApp } from '../helpers/app.js';
+import { startRawUpstream, waitFor } from '../helpers/fault-upstream.js';
 import { rawRequest } from '../helpers/raw-request.js';
 import { registerService } from '../helpers/register.js';
 import { startUpstream } from '../helpers/upstream.js';
 
 /** Polls `check` until it holds (bounded): the test waits for a condition, never for a time. */
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>) => waitFor(check, what, 10_000, 1);
 
-interface RawUpstream {
-  url: string;
-  /** Request heads seen, per connection in order of arrival. */
-  heads: { connection: number; head: string }[];
-  close(): Promise<void>;
-}
+const OK = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok';
 
 /**
  * An upstream that answers the first request of every connection and closes the connection when a
  * second request arrives on it, without a byte of answer: what a server does when it drops an idle
  * keep-alive connection just as the proxy reuses it (lighttpd, httpd, gunicorn), made deterministic.
  */
-async function closingUpstream(t: { after(fn: () => unknown): void }): Promise<RawUpstream> {
-  const heads: RawUpstream['heads'] = [];
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    const id = ++connections;
-    let buffered = '';
-    let answered = 0;
-    socket.on('data', (chunk) => {
-      buffered += chunk.toString('latin1');
-      for (;;) {
-        const end = buffered.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const head = buffered.slice(0, end);
-        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-        if (buffered.length < end + 4 + length) return;
-        buffered = buffered.slice(end + 4 + length);
-        heads.push({ connection: id, head });
-        if (answered++ > 0) {
-          socket.destroy();
-          return;
-        }
-        socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok');
-      }
-    });
-    socket.on('error', () => {});
+function closingUpstream(t: TestContext) {
+  const answered = new WeakSet<Socket>();
+  return startRawUpstream(t, (socket) => {
+    if (answered.has(socket)) socket.destroy();
+    else {
+      answered.add(socket);
+      socket.write(OK);
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  const close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
-  t.after(close);
-  return { url: `http://127.0.0.1:${port}`, heads, close };
 }
 
 describe('a reused connection that fails before the answer', () => {
@@ -87,7 +48,7 @@ describe('a reused connection that fails before the answer', () => {
       assert.equal(res.status, 200, `${method}: ${res.body.toString()}`);
       if (method !== 'HEAD') assert.equal(res.body.toString(), 'ok');
       // Sent twice: on the connection that closed, then on a connection of its own.
-      const sent = up.heads.filter((h) => h.head.startsWith(`${method} /data/a.nc `));
+      const sent = up.requests.filter((h) => h.head.startsWith(`${method} /data/a.nc `));
       assert.equal(sent.length, 2, method);
       assert.notEqual(sent[0]?.connection, sent[1]?.connection);
     }
@@ -105,7 +66,7 @@ describe('a reused connection that fails before the answer', () => {
     });
     assert.equal(res.status, 502);
     assert.match(res.body.toString(), /cannot be reached/);
-    assert.equal(up.heads.filter((h) => h.head.startsWith('POST')).length, 1);
+    assert.equal(up.requests.filter((h) => h.head.startsWith('POST')).length, 1);
   });
 
   test('a WPS Execute read and judged whole is not sent twice either', async (t) => {
@@ -124,7 +85,7 @@ describe('a reused connection that fails before the answer', () => {
     });
     assert.equal(res.status, 502);
     assert.match(res.body.toString(), /ExceptionReport/);
-    assert.equal(up.heads.filter((h) => h.head.startsWith('POST')).length, 1);
+    assert.equal(up.requests.filter((h) => h.head.startsWith('POST')).length, 1);
   });
 
   test('a GET whose answer had begun is not sent again: the client sees the cut', async (t) => {
