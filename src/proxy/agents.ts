@@ -95,7 +95,7 @@ export function createUpstreamAgents(proxy: ProxySettings): UpstreamAgents {
         inFlight--;
       },
       fresh() {
-        return new Client(origin, { ...options, pipelining: 1 });
+        return new Client(origin, options);
       },
     };
   }

@@ -17,7 +17,7 @@ import type { ServiceRegistry } from '../registry/registry.js';
 import type { UpstreamAgents, UpstreamPool } from './agents.js';
 import { type Authorization, carriesBody } from './authorize.js';
 import { clientResponseHeaders, type Headers, upstreamRequestHeaders } from './headers.js';
-import { mapUpstreamError } from './map-upstream-error.js';
+import { errorCode, mapUpstreamError } from './map-upstream-error.js';
 import { publicSide } from './proxy-url.js';
 import { type Answer, Relay, type Sink, StalledClient } from './relay.js';
 import { sendRawProxyError } from './render-proxy-error.js';
@@ -333,10 +333,6 @@ class ClientBody extends Writable {
     this.#reply.raw.end();
     callback();
   }
-}
-
-function errorCode(err: unknown): string {
-  return typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '';
 }
 
 function headerString(v: string | string[] | undefined): string | undefined {

@@ -5,7 +5,7 @@ import { TwitcherError } from '../errors.js';
  * with a public description that names no upstream host, path or internal detail.
  */
 export function mapUpstreamError(err: unknown): TwitcherError {
-  const code = typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '';
+  const code = errorCode(err);
   const detail = err instanceof Error ? `${code} ${err.message}` : String(err);
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
@@ -45,4 +45,9 @@ export function mapUpstreamError(err: unknown): TwitcherError {
         cause: err,
       });
   }
+}
+
+/** The `code` of a Node or undici error ('' when it has none). */
+export function errorCode(err: unknown): string {
+  return typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '';
 }
