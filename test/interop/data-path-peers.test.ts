@@ -12,19 +12,14 @@ import { createServer, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startTestApp } from '../helpers/app.js';
+import { waitFor } from '../helpers/fault-upstream.js';
 import { startNginx } from '../helpers/nginx.js';
 import { requirePeer, startMapServer, startPyWPS } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 import { rawRequest } from '../helpers/raw-request.js';
 import { registerService } from '../helpers/register.js';
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await delay(10);
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>) => waitFor(check, what, 30_000);
 
 /** Pairs of requests `gap` ms apart: every answer, in order. */
 async function pairs(url: string, gaps: number[]): Promise<string[]> {
