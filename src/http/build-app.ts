@@ -27,13 +27,13 @@ import { proxyRoutes } from '../proxy/proxy-routes.js';
 import { sendProxyError } from '../proxy/render-proxy-error.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import type { Store } from '../store/types.js';
+import { logError } from '../util/log-error.js';
+import { toTwitcherError } from '../util/to-twitcher-error.js';
 import { PACKAGE } from '../version.js';
 import { AccessLog } from './access-log.js';
 import { frontpageRoutes } from './frontpage-routes.js';
-import { logError } from './log-error.js';
 import { loggerOptions } from './logger.js';
 import { sendProblem } from './problem.js';
-import { toTwitcherError } from './to-twitcher-error.js';
 
 /** Everything with a lifetime, made in main.ts (or a test) and passed in. */
 export interface AppDeps {

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TwitcherError } from '../errors.js';
-import { logError } from '../http/log-error.js';
-import { toTwitcherError } from '../http/to-twitcher-error.js';
 import type { ClientRepository } from '../store/types.js';
+import { logError } from '../util/log-error.js';
+import { toTwitcherError } from '../util/to-twitcher-error.js';
 import { authenticateClient } from './authenticate-client.js';
 import { createClient } from './clients.js';
 import { readOAuthParams, requireParam } from './oauth-params.js';

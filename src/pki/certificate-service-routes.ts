@@ -4,8 +4,8 @@ import { parseBasicAuthorization } from '../auth/basic.js';
 import { CredentialThrottle } from '../auth/failure-limiter.js';
 import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
-import { logError } from '../http/log-error.js';
-import { toTwitcherError } from '../http/to-twitcher-error.js';
+import { logError } from '../util/log-error.js';
+import { toTwitcherError } from '../util/to-twitcher-error.js';
 import { parseCertificateRequest } from './csr.js';
 import type { LogonBackend } from './logon-backend.js';
 

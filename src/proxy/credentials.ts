@@ -14,11 +14,11 @@ import { createPasswordGate } from '../auth/password-gate.js';
 import { ACL_CHALLENGE, ACL_CHALLENGE_WITH_BASIC } from '../authz/decide-acl.js';
 import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
-import { toTwitcherError } from '../http/to-twitcher-error.js';
 import type { AccessTokenInfo } from '../oauth/tokens/types.js';
 import type { ClientCertificateAuthenticator } from '../pki/client-certificates.js';
 import { ANONYMOUS, type CertificateIdentity, type Subject } from '../policy/subject.js';
 import type { UserRepository } from '../store/types.js';
+import { toTwitcherError } from '../util/to-twitcher-error.js';
 
 export interface CredentialDeps {
   config: Config;

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../authz/access-control.js';
 import { TwitcherError } from '../errors.js';
-import { logError } from '../http/log-error.js';
-import { toTwitcherError } from '../http/to-twitcher-error.js';
 import type { Decision } from '../policy/decide.js';
 import { buildPublicOperations } from '../policy/public-operations.js';
 import type { ServiceRegistry } from '../registry/registry.js';
+import { logError } from '../util/log-error.js';
+import { toTwitcherError } from '../util/to-twitcher-error.js';
 import type { UpstreamAgents } from './agents.js';
 import {
   type AuthorizeContext,

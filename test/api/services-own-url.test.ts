@@ -4,9 +4,9 @@ import Fastify from 'fastify';
 import { servicesRoutes } from '../../src/api/services-routes.js';
 import { loadConfig } from '../../src/config/load.js';
 import { sendProblem } from '../../src/http/problem.js';
-import { toTwitcherError } from '../../src/http/to-twitcher-error.js';
 import { ServiceRegistry } from '../../src/registry/registry.js';
 import { openStore } from '../../src/store/open-store.js';
+import { toTwitcherError } from '../../src/util/to-twitcher-error.js';
 
 /**
  * The services routes alone, listening on port 0 as configured (the real port is known only once
