@@ -13,16 +13,16 @@ export class PromptAborted extends Error {
 export function askSecret(io: CliIO, prompt: string): Promise<string> {
   const { stdin, stderr } = io;
   emitKeypressEvents(stdin);
-  const wasRaw = stdin.isRaw;
+  const wasRaw = stdin.isRaw === true;
   // raw (no echo) before the prompt shows: whatever is typed after it is never echoed
-  stdin.setRawMode(true);
+  stdin.setRawMode?.(true);
   stderr.write(prompt);
   stdin.resume();
   return new Promise((resolve, reject) => {
     let secret = '';
     const done = (result: string | Error) => {
       stdin.off('keypress', onKey);
-      stdin.setRawMode(wasRaw);
+      stdin.setRawMode?.(wasRaw);
       stdin.pause();
       stderr.write('\n');
       if (result instanceof Error) reject(result);

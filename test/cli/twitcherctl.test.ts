@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../helpers/app.js';
 import { CLIENT_ID, CLIENT_SECRET, startProvider } from '../helpers/oidc-provider.js';
 import { requirePeer, startPyWPS } from '../helpers/peers.js';
@@ -19,8 +21,35 @@ interface Run {
   stderr: string;
 }
 
-/** `twitcherctl ARGS` as a subprocess (through tsx), with only the given environment, stdin not a terminal. */
-function ctl(args: string[], env: Record<string, string> = {}): Promise<Run> {
+/** `twitcherctl ARGS` run in-process by main(), with only the given environment, stdin not a terminal. */
+async function ctl(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (text: string) => void) =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const code = await main(args, {
+    env: { ...env },
+    stdin: Readable.from([]),
+    stdout: sink((text) => {
+      stdout += text;
+    }),
+    stderr: sink((text) => {
+      stderr += text;
+    }),
+  });
+  return { code, stdout, stderr };
+}
+
+/**
+ * `twitcherctl ARGS` as a real subprocess (through tsx), with only the given environment, stdin not a
+ * terminal: for the few end-to-end cases (the bin's exit code, its streams, process.env).
+ */
+function ctlProcess(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
       cwd: ROOT,
@@ -93,7 +122,8 @@ after(() => app.close());
 
 describe('twitcherctl --help', () => {
   test('the overview lists every command, says where global options go and the exit codes', async () => {
-    const run = await ctl(['--help']);
+    // the real bin, once: its exit code and standard output as a process
+    const run = await ctlProcess(['--help']);
     exits(run, 0);
     for (const words of [
       'add',
@@ -313,7 +343,8 @@ describe('twitcherctl against a real Twitcher', () => {
 
   test('the environment: TWITCHER_URL, TWITCHER_USERNAME, TWITCHER_PASSWORD, TWITCHER_TOKEN', async () => {
     const env = { TWITCHER_URL: app.url, TWITCHER_USERNAME: 'admin', TWITCHER_PASSWORD: ADMIN_PASSWORD };
-    assert.deepEqual(json(await ctl(['list'], env)), []);
+    // the real bin reads process.env
+    assert.deepEqual(json(await ctlProcess(['list'], env)), []);
     // an option wins over the environment
     exits(await ctl(['-p', 'wrong-password', 'list'], env), 1, /invalid_credentials/);
     const client = json<{ client_id: string; client_secret: string }>(
@@ -493,8 +524,9 @@ describe('twitcherctl: bad input, one line and the right exit code', () => {
 
   test('server down → 3, with the URL tried', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
+    // the real bin: exit code 3, one line on its standard error
     exits(
-      await ctl(['-s', url, '-p', 'x', 'list']),
+      await ctlProcess(['-s', url, '-p', 'x', 'list']),
       3,
       new RegExp(`cannot reach ${url}/services: ECONNREFUSED`),
     );
