@@ -5,7 +5,7 @@ import { loadConfig } from './config/load.js';
 import { buildApp } from './http/build-app.js';
 import { createTokenService } from './oauth/token-service.js';
 import type { CertificateAuthority } from './pki/ca/index.js';
-import type { LogonBackend } from './pki/logon-backend.js';
+import type { LogonBackend } from './pki/certificate-service/logon-backend.js';
 import { createUpstreamAgents } from './proxy/agents.js';
 import { ServiceRegistry } from './registry/registry.js';
 import { openStore } from './store/open-store.js';
@@ -89,7 +89,7 @@ export async function start(options: StartOptions = {}): Promise<Running> {
   let certificateBackend: LogonBackend | undefined;
   if (config.certs.backend === 'myproxy') {
     try {
-      const { createMyProxyLogonBackend } = await import('./pki/logon-backend-myproxy.js');
+      const { createMyProxyLogonBackend } = await import('./pki/certificate-service/logon-backend-myproxy.js');
       certificateBackend = createMyProxyLogonBackend(config.certs.myproxy);
     } catch (err) {
       await store.close();

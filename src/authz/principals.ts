@@ -16,7 +16,7 @@
 import { claimAt } from '../oauth/tokens/external-claims.js';
 import type { AccessTokenInfo } from '../oauth/tokens/types.js';
 import { parseDN } from '../pki/ca/name.js';
-import { OID_COMMON_NAME } from '../pki/dn.js';
+import { OID_COMMON_NAME } from '../pki/x509/dn.js';
 import type { CertificateIdentity, Subject } from '../policy/subject.js';
 import type { ChangeEvent, Store, UserRecord } from '../store/types.js';
 import { dnKey, keyOf, tryDNKey } from './dn-key.js';

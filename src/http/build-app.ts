@@ -20,8 +20,8 @@ import type { CertificateAuthority } from '../pki/ca/index.js';
 import {
   type ClientCertificateAuthenticator,
   createAuthenticator,
-} from '../pki/client-certificate-authenticator.js';
-import type { LogonBackend } from '../pki/logon-backend.js';
+} from '../pki/certificate-service/client-certificate-authenticator.js';
+import type { LogonBackend } from '../pki/certificate-service/logon-backend.js';
 import type { UpstreamAgents } from '../proxy/agents.js';
 import { proxyRoutes } from '../proxy/proxy-routes.js';
 import { sendProxyError } from '../proxy/render-proxy-error.js';
@@ -189,7 +189,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     requireAdmin,
   });
   if (certificates) {
-    const { certificateServiceRoutes } = await import('../pki/certificate-service-routes.js');
+    const { certificateServiceRoutes } = await import('../pki/certificate-service/certificate-service-routes.js');
     await app.register(certificateServiceRoutes, { config, backend: certificates });
   }
   await app.register(proxyRoutes, {
@@ -234,11 +234,11 @@ function httpsOptions(certFile: string, keyFile: string) {
 async function certificateBackend(config: Config, deps: AppDeps): Promise<LogonBackend | undefined> {
   if (deps.certificateBackend) return deps.certificateBackend;
   if (config.certs.backend === 'myproxy') {
-    const { createMyProxyLogonBackend } = await import('../pki/logon-backend-myproxy.js');
+    const { createMyProxyLogonBackend } = await import('../pki/certificate-service/logon-backend-myproxy.js');
     return createMyProxyLogonBackend(config.certs.myproxy);
   }
   if (!deps.certificateAuthority) return undefined;
-  const { createCALogonBackend } = await import('../pki/logon-backend-ca.js');
+  const { createCALogonBackend } = await import('../pki/certificate-service/logon-backend-ca.js');
   return createCALogonBackend({
     store: deps.store,
     ca: deps.certificateAuthority,
@@ -252,7 +252,7 @@ async function clientCertificatesOf(config: Config, deps: AppDeps): Promise<Clie
   if (c.caFile === undefined && c.caDir === undefined && !deps.certificateAuthority) {
     return createAuthenticator(c, { trust: undefined });
   }
-  const { clientCertificatesFromConfig } = await import('../pki/client-certificates.js');
+  const { clientCertificatesFromConfig } = await import('../pki/certificate-service/client-certificates.js');
   return clientCertificatesFromConfig(
     c,
     deps.certificateAuthority && (await deps.certificateAuthority()).certificate.der,

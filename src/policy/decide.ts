@@ -1,7 +1,7 @@
 import { isAtEndpoint } from '../ows/build-request.js';
 import { isOWSService } from '../ows/operations.js';
 import type { OWSRequest } from '../ows/types.js';
-import { compileDNPatterns, type DNMatcher } from '../pki/dn-pattern.js';
+import { compileDNPatterns, type DNMatcher } from '../pki/x509/dn-pattern.js';
 import type { AuthMode, ServiceType } from '../registry/service.js';
 import type { PublicOperations } from './public-operations.js';
 import { COMPUTE_SCOPE, type Subject } from './subject.js';

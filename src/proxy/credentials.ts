@@ -15,7 +15,7 @@ import { ACL_CHALLENGE, ACL_CHALLENGE_WITH_BASIC } from '../authz/decide-acl.js'
 import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
 import type { AccessTokenInfo } from '../oauth/tokens/types.js';
-import type { ClientCertificateAuthenticator } from '../pki/client-certificates.js';
+import type { ClientCertificateAuthenticator } from '../pki/certificate-service/client-certificates.js';
 import { ANONYMOUS, type CertificateIdentity, type Subject } from '../policy/subject.js';
 import type { UserRepository } from '../store/types.js';
 import { toTwitcherError } from '../util/to-twitcher-error.js';

@@ -1,5 +1,5 @@
 import { type FieldError, TwitcherError } from '../errors.js';
-import { dnPatternProblem, MAX_DN_PATTERNS } from '../pki/dn-pattern.js';
+import { dnPatternProblem, MAX_DN_PATTERNS } from '../pki/x509/dn-pattern.js';
 import { nameProblem, sanitizeName } from './names.js';
 import { parseServiceLimits } from './parse-limits.js';
 import { AUTH_MODES, type AuthMode, SERVICE_TYPES, type Service, type ServiceType } from './service.js';

@@ -11,8 +11,8 @@ import {
   OID_KP_CLIENT_AUTH,
   OID_PPL_INHERIT_ALL,
   OID_PROXY_CERT_INFO,
-} from '../../src/pki/oids.js';
-import * as x509 from '../../src/pki/peculiar-x509.js';
+} from '../../src/pki/x509/oids.js';
+import * as x509 from '../../src/pki/x509/peculiar-x509.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

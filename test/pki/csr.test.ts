@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { TwitcherError } from '../../src/errors.js';
-import { parseCertificateRequest, parseCertificateRequestDER } from '../../src/pki/csr.js';
+import { parseCertificateRequest, parseCertificateRequestDER } from '../../src/pki/ca/csr.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twitcher-csr-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

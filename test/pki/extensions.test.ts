@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DerError } from '../../src/pki/der.js';
-import { decodeBasicConstraints, decodeExtKeyUsage, decodeKeyUsage } from '../../src/pki/extensions.js';
-import * as x509 from '../../src/pki/peculiar-x509.js';
+import { DerError } from '../../src/pki/x509/der.js';
+import { decodeBasicConstraints, decodeExtKeyUsage, decodeKeyUsage } from '../../src/pki/x509/extensions.js';
+import * as x509 from '../../src/pki/x509/peculiar-x509.js';
 import { derInteger, derOid, tlv } from '../helpers/certs.js';
 
 const value = (ext: x509.Extension) => new Uint8Array(ext.value);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DerError } from '../../src/pki/der.js';
-import { OID_GLOBUS_LIMITED_PROXY, OID_PPL_INHERIT_ALL } from '../../src/pki/oids.js';
-import { decodeProxyCertInfo, policyKind } from '../../src/pki/proxy-cert-info.js';
+import { DerError } from '../../src/pki/x509/der.js';
+import { OID_GLOBUS_LIMITED_PROXY, OID_PPL_INHERIT_ALL } from '../../src/pki/x509/oids.js';
+import { decodeProxyCertInfo, policyKind } from '../../src/pki/x509/proxy-cert-info.js';
 import { derInteger, derOid, encodeProxyCertInfo, tlv } from '../helpers/certs.js';
 
 describe('proxyCertInfo (RFC 3820 §3.8)', () => {

@@ -5,9 +5,9 @@ import {
   OID_GLOBUS_LIMITED_PROXY,
   OID_PPL_ANY_LANGUAGE,
   OID_PPL_INDEPENDENT,
-} from '../../src/pki/oids.js';
-import * as x509 from '../../src/pki/peculiar-x509.js';
-import { createTrustAnchors, validateClientChain } from '../../src/pki/validate-chain.js';
+} from '../../src/pki/x509/oids.js';
+import * as x509 from '../../src/pki/x509/peculiar-x509.js';
+import { createTrustAnchors, validateClientChain } from '../../src/pki/x509/validate-chain.js';
 import {
   BASE_NAME,
   chainOf,

@@ -22,8 +22,8 @@ import {
   KeyUsageFlags,
   KeyUsagesExtension,
   X509CertificateGenerator,
-} from '../../pki/peculiar-x509.js';
-import { toPEM } from '../../pki/pem.js';
+} from '../../pki/x509/peculiar-x509.js';
+import { toPEM } from '../../pki/x509/pem.js';
 import { GENERATED_CERT_FILE, GENERATED_KEY_FILE } from './generated-key-files.js';
 import { TokenConfigError } from './key-config-error.js';
 

@@ -45,9 +45,9 @@ import {
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TwitcherError } from '../../errors.js';
-import type { ParsedCSR } from '../csr.js';
-import * as x509 from '../peculiar-x509.js';
-import { toPEM } from '../pem.js';
+import type { ParsedCSR } from './csr.js';
+import * as x509 from '../x509/peculiar-x509.js';
+import { toPEM } from '../x509/pem.js';
 import {
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,

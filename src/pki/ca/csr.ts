@@ -23,7 +23,7 @@
  * Other attributes (challengePassword, unstructuredName, ...) are ignored.
  */
 import { constants, createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { TwitcherError } from '../errors.js';
+import { TwitcherError } from '../../errors.js';
 import {
   Asn1Error,
   childrenOf,
@@ -35,7 +35,7 @@ import {
   readSingle,
   readUnsignedInteger,
   TAG,
-} from './ca/asn1.js';
+} from './asn1.js';
 import {
   DIGEST_OIDS,
   OID_BASIC_CONSTRAINTS,
@@ -56,7 +56,7 @@ import {
   OID_SHA512_WITH_RSA,
   OID_SUBJECT_ALT_NAME,
   OID_SUBJECT_KEY_IDENTIFIER,
-} from './ca/oids.js';
+} from './oids.js';
 
 export interface RequestedExtension {
   oid: string;

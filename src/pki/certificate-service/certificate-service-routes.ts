@@ -1,12 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { parseBasicAuthorization } from '../auth/basic.js';
-import { CredentialThrottle } from '../auth/failure-limiter.js';
-import type { Config } from '../config/config.js';
-import { TwitcherError } from '../errors.js';
-import { logError } from '../util/log-error.js';
-import { toTwitcherError } from '../util/to-twitcher-error.js';
-import { parseCertificateRequest } from './csr.js';
+import { parseBasicAuthorization } from '../../auth/basic.js';
+import { CredentialThrottle } from '../../auth/failure-limiter.js';
+import type { Config } from '../../config/config.js';
+import { TwitcherError } from '../../errors.js';
+import { logError } from '../../util/log-error.js';
+import { toTwitcherError } from '../../util/to-twitcher-error.js';
+import { parseCertificateRequest } from '../ca/csr.js';
 import type { LogonBackend } from './logon-backend.js';
 
 interface Options {

@@ -6,13 +6,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
-import type { Config } from '../config/config.js';
-import { TwitcherError } from '../errors.js';
-import { createAddressMatcher } from '../http/address-ranges.js';
-import type { CertificateIdentity } from '../policy/subject.js';
-import { parseHeaderCertificate, toPEM } from './pem.js';
-import type { TrustAnchors } from './trust-anchors.js';
-import type { ValidateChainOptions, ValidatedIdentity } from './validate-chain.js';
+import type { Config } from '../../config/config.js';
+import { TwitcherError } from '../../errors.js';
+import { createAddressMatcher } from '../../http/address-ranges.js';
+import type { CertificateIdentity } from '../../policy/subject.js';
+import { parseHeaderCertificate, toPEM } from '../x509/pem.js';
+import type { TrustAnchors } from '../x509/trust-anchors.js';
+import type { ValidateChainOptions, ValidatedIdentity } from '../x509/validate-chain.js';
 
 export interface ClientCertificateSource {
   socket: Socket;

@@ -7,13 +7,13 @@
  * Results are cached (per TLS connection; per header value, bounded), since a keep-alive client
  * presents the same chain on every request; a cached identity expires with its certificate.
  */
-import type { Config } from '../config/config.js';
+import type { Config } from '../../config/config.js';
 import {
   type ClientCertificateAuthenticator,
   createAuthenticator,
 } from './client-certificate-authenticator.js';
-import { createTrustAnchors, loadTrustAnchors, type TrustAnchors } from './trust-anchors.js';
-import { validateClientChain } from './validate-chain.js';
+import { createTrustAnchors, loadTrustAnchors, type TrustAnchors } from '../x509/trust-anchors.js';
+import { validateClientChain } from '../x509/validate-chain.js';
 
 export type {
   ClientCertificateAuthenticator,

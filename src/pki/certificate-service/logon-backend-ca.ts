@@ -3,16 +3,16 @@
  * (`/users`), the subject is `certs.baseDN` + `CN=<user name>`, and every certificate issued is
  * recorded in the store (serial, user, subject, validity, client address).
  */
-import { TwitcherError } from '../errors.js';
-import type { CertificateRepository, UserRepository } from '../store/types.js';
-import { createUserVerifier } from '../users/verify-user.js';
+import { TwitcherError } from '../../errors.js';
+import type { CertificateRepository, UserRepository } from '../../store/types.js';
+import { createUserVerifier } from '../../users/verify-user.js';
 import {
   BACKDATE_SECONDS,
   type CertificateAuthority,
   randomSerial,
   toPEM,
   userSubjectDN,
-} from './ca/index.js';
+} from '../ca/index.js';
 import type { LogonBackend } from './logon-backend.js';
 
 export interface CALogonBackendOptions {

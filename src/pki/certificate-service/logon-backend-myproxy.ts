@@ -11,9 +11,9 @@
  * identity or protocol failures → `myproxy_failed` (502); timeout → `upstream_timeout` (504).
  */
 import { readFileSync } from 'node:fs';
-import type { Config } from '../config/config.js';
-import { TwitcherError } from '../errors.js';
-import { toPEM } from './ca/index.js';
+import type { Config } from '../../config/config.js';
+import { TwitcherError } from '../../errors.js';
+import { toPEM } from '../ca/index.js';
 import type { LogonBackend, TrustRootFile } from './logon-backend.js';
 import {
   checkPassphrase,
@@ -22,7 +22,7 @@ import {
   myproxyGetTrustRoots,
   myproxyLogon,
   myproxyServerIdentity,
-} from './myproxy/index.js';
+} from '../myproxy/index.js';
 
 /** get-trustroots needs no authentication: cache the answer so it cannot make us dial at will. */
 const TRUST_ROOTS_TTL_MS = 5 * 60_000;

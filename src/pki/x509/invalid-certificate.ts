@@ -1,4 +1,4 @@
-import { TwitcherError } from '../errors.js';
+import { TwitcherError } from '../../errors.js';
 
 /**
  * The one way a refused client certificate is reported: `description` is public and names the rule

@@ -20,7 +20,7 @@
  * nameConstraints extension refuses the chain), signing_policy / namespaces files.
  */
 import type { X509Certificate as NodeX509Certificate } from 'node:crypto';
-import type { TwitcherError } from '../errors.js';
+import type { TwitcherError } from '../../errors.js';
 import {
   CertificateParseError,
   KEY_USAGE,

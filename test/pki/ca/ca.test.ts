@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { TwitcherError } from '../../../src/errors.js';
 import { openCertificateAuthority, randomSerial, toPEM, userSubjectDN } from '../../../src/pki/ca/index.js';
-import { parseCertificateRequest } from '../../../src/pki/csr.js';
-import * as x509 from '../../../src/pki/peculiar-x509.js';
+import { parseCertificateRequest } from '../../../src/pki/ca/csr.js';
+import * as x509 from '../../../src/pki/x509/peculiar-x509.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twitcher-ca-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

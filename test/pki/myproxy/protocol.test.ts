@@ -19,7 +19,7 @@ import {
 } from '../../../src/pki/ca/certificate.js';
 import { toPEM } from '../../../src/pki/ca/certificate-authority.js';
 import { encodeDN } from '../../../src/pki/ca/name.js';
-import { parseCertificateRequestDER } from '../../../src/pki/csr.js';
+import { parseCertificateRequestDER } from '../../../src/pki/ca/csr.js';
 import { myproxyGetTrustRoots, myproxyLogon } from '../../../src/pki/myproxy/index.js';
 import {
   buildGetRequest,
