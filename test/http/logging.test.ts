@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { redactURL } from '../../src/http/logger.js';
 import { ADMIN_PASSWORD, startTestApp } from '../helpers/app.js';
+import { waitFor } from '../helpers/fault-upstream.js';
 
 test('log lines are JSON with a request id and never carry passwords, secrets or tokens', async (t) => {
   const lines: string[] = [];
@@ -27,7 +28,11 @@ test('log lines are JSON with a request id and never carry passwords, secrets or
     headers: { authorization: adminAuth, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'emu', url: 'http://127.0.0.1:5000/wps', password: ADMIN_PASSWORD }),
   });
-  await new Promise((r) => setTimeout(r, 50));
+  // each answer is logged once sent ('request completed'): wait for the four, not a guessed time
+  await waitFor(
+    () => lines.filter((l) => l.includes('"request completed"')).length >= 4,
+    'the four requests logged as completed',
+  );
 
   assert.ok(lines.length >= 8, `expected log lines, got ${lines.length}`);
   const all = lines.join('\n');
