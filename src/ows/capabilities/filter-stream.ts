@@ -16,8 +16,13 @@
  * unfiltered; so does a document that ends inside markup.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { type FilterRule, NAME_IDS, RULE_NAMES, RULE_TABLE } from './filter-rules.js';
+import { type Hold, holdLength, keepRanges, newHold, removeParts } from './filter-hold.js';
+import { COMPILED_RULES, type CompiledRule, tagNameId } from './filter-ids.js';
+import { NAME_IDS } from './filter-rules.js';
+import { decodeName } from './name-text.js';
+import { startsWith, tokenEnd } from './xml-tokens.js';
 
+/** What the filter asks of its caller: the subject's view, and a bound on what it may hold. */
 export interface CapabilitiesFilterOptions {
   /** Whether the resource named `name` may be listed. Called once per listing element. */
   visible: (name: string) => boolean;
@@ -26,68 +31,10 @@ export interface CapabilitiesFilterOptions {
 }
 
 const LT = 0x3c;
-const GT = 0x3e;
 const EMPTY = Buffer.alloc(0);
 const DEFAULT_MAX_HOLD = 4 * 1024 * 1024;
 
 type State = 'deciding' | 'allowed' | 'pending' | 'flushed' | 'dropped';
-
-/**
- * Bytes held back for an element, as parts: first copies of bytes from earlier chunks, then ranges
- * of the current chunk (`[start, end)` pairs, flattened), which are copied only if the element is
- * still undecided when the chunk ends. Part `i` is `parts[i]`, or range `i - parts.length`.
- */
-interface Hold {
-  parts: Buffer[];
-  ranges: number[];
-  size: number;
-}
-
-function holdLength(hold: Hold | undefined): number {
-  return hold === undefined ? 0 : hold.parts.length + hold.ranges.length / 2;
-}
-
-/** Removes parts [from, to) of a hold. */
-function removeParts(hold: Hold, from: number, to: number): void {
-  const copies = hold.parts.length;
-  if (from < copies) {
-    for (const p of hold.parts.splice(from, Math.min(to, copies) - from)) hold.size -= p.length;
-  }
-  const rFrom = Math.max(from - copies, 0);
-  const rTo = Math.max(to - copies, 0);
-  if (rTo > rFrom) {
-    const removed = hold.ranges.splice(2 * rFrom, 2 * (rTo - rFrom));
-    for (let i = 0; i < removed.length; i += 2)
-      hold.size -= (removed[i + 1] as number) - (removed[i] as number);
-  }
-}
-
-/** A rule with its names as ids (see `tagNameId`). */
-interface CompiledRule {
-  nested: boolean;
-  /** Ids of the children that name the element. */
-  nameIds: readonly number[];
-  /** Id of `rootParent`, or 0. */
-  rootParentId: number;
-}
-
-const COMPILED: readonly (CompiledRule | undefined)[] = (() => {
-  const byRule = new Map<FilterRule, CompiledRule>();
-  const id = (name: string) => RULE_NAMES.indexOf(name) + 1;
-  return RULE_TABLE.map((rule) => {
-    if (rule === undefined) return undefined;
-    let compiled = byRule.get(rule);
-    if (!compiled) {
-      compiled = {
-        nested: rule.nested,
-        nameIds: rule.names.map(id),
-        rootParentId: rule.rootParent === undefined ? 0 : id(rule.rootParent),
-      };
-      byRule.set(rule, compiled);
-    }
-    return compiled;
-  });
-})();
 
 interface Target {
   rule: CompiledRule;
@@ -112,6 +59,7 @@ export interface FilterCounts {
   containers: number;
 }
 
+/** The streaming filter (see above); `counts` says what it kept and dropped. */
 export class CapabilitiesFilter extends Transform {
   readonly counts: FilterCounts = { kept: 0, dropped: 0, containers: 0 };
   readonly #visible: (name: string) => boolean;
@@ -227,7 +175,7 @@ export class CapabilitiesFilter extends Transform {
     const depth = names.length;
     if (this.#skip < 0) {
       const top = this.#targets[this.#targets.length - 1];
-      const rule = depth === 0 ? undefined : COMPILED[name * NAME_IDS + (names[depth - 1] as number)];
+      const rule = depth === 0 ? undefined : COMPILED_RULES[name * NAME_IDS + (names[depth - 1] as number)];
       if (rule) {
         // A nested listing element before its parent's name: the parent has none (a category).
         if (top?.state === 'deciding' && top.rule.nested && top.depth === depth - 1)
@@ -238,7 +186,7 @@ export class CapabilitiesFilter extends Transform {
           state: 'deciding',
           depth,
           root: rule.rootParentId !== 0 && names[depth - 1] === rule.rootParentId,
-          hold: { parts: [], ranges: [], size: 0 },
+          hold: newHold(),
           nameStart: -1,
           nameEnd: -1,
           capturing: false,
@@ -331,6 +279,11 @@ export class CapabilitiesFilter extends Transform {
       }
       return;
     }
+    this.#drop(target);
+  }
+
+  /** Drops a listing element whole: what it held is discarded, the rest of it is skipped. */
+  #drop(target: Target): void {
     this.counts.dropped++;
     target.hold = undefined;
     target.capturing = false;
@@ -386,14 +339,8 @@ export class CapabilitiesFilter extends Transform {
     }
     hold.ranges.push(from, upTo);
     hold.size += upTo - from;
-    if (hold.size > this.#maxHold && top) {
-      // Too much to hold for one element: refuse it whole (a pending ancestor keeps its own hold).
-      this.counts.dropped++;
-      top.hold = undefined;
-      top.capturing = false;
-      top.state = 'dropped';
-      this.#skip = top.depth;
-    }
+    // Too much to hold for one element: refuse it whole (a pending ancestor keeps its own hold).
+    if (hold.size > this.#maxHold && top) this.#drop(top);
   }
 
   /** `#data[from, upTo)` goes downstream (after everything sent before). */
@@ -411,16 +358,7 @@ export class CapabilitiesFilter extends Transform {
    * read and a small hold does not pin a large chunk.
    */
   #keepHolds(): void {
-    const data = this.#data;
-    for (const t of this.#targets) {
-      const hold = t.hold;
-      if (!hold || hold.ranges.length === 0) continue;
-      const ranges = hold.ranges;
-      for (let i = 0; i < ranges.length; i += 2) {
-        hold.parts.push(Buffer.from(data.subarray(ranges[i] as number, ranges[i + 1] as number)));
-      }
-      hold.ranges = [];
-    }
+    for (const t of this.#targets) if (t.hold) keepRanges(t.hold, this.#data);
   }
 
   /** The pending run of `#data` goes into `#out`. */
@@ -444,127 +382,6 @@ export class CapabilitiesFilter extends Transform {
     this.#out = [];
     this.push(out.length === 1 ? out[0] : Buffer.concat(out));
   }
-}
-
-/** Index just past the markup token starting at `lt`, or -1 when it is not complete in `data`. */
-function tokenEnd(data: Buffer, lt: number): number {
-  const n = data.length;
-  if (lt + 1 >= n) return -1;
-  const c = data[lt + 1];
-  if (c === 0x21 /* ! */) {
-    if (startsWith(data, lt, '<!--')) return after(data, '-->', lt + 4);
-    if (startsWith(data, lt, '<![CDATA[')) return after(data, ']]>', lt + 9);
-    if (lt + 9 > n) return -1;
-    // <!DOCTYPE … [ internal subset ] >
-    return declarationEnd(data, lt + 2);
-  }
-  if (c === 0x3f /* ? */) return after(data, '?>', lt + 2);
-  // a tag: '>' outside quoted attribute values
-  let quote = 0;
-  for (let i = lt + 1; i < n; i++) {
-    const b = data[i];
-    if (quote !== 0) {
-      if (b === quote) quote = 0;
-    } else if (b === 0x22 || b === 0x27) quote = b;
-    else if (b === GT) return i + 1;
-  }
-  return -1;
-}
-
-function declarationEnd(data: Buffer, from: number): number {
-  let quote = 0;
-  let bracket = 0;
-  for (let i = from; i < data.length; i++) {
-    const b = data[i];
-    if (quote !== 0) {
-      if (b === quote) quote = 0;
-    } else if (b === 0x22 || b === 0x27) quote = b;
-    else if (b === 0x5b /* [ */) bracket++;
-    else if (b === 0x5d /* ] */) bracket--;
-    else if (b === GT && bracket <= 0) return i + 1;
-  }
-  return -1;
-}
-
-function startsWith(data: Buffer, at: number, s: string): boolean {
-  if (at + s.length > data.length) return false;
-  for (let i = 0; i < s.length; i++) if (data[at + i] !== s.charCodeAt(i)) return false;
-  return true;
-}
-
-function after(data: Buffer, s: string, from: number): number {
-  const i = data.indexOf(s, from, 'latin1');
-  return i < 0 ? -1 : i + s.length;
-}
-
-/** The ids of the rules' names, by length. */
-const IDS_BY_LENGTH: (readonly number[] | undefined)[] = (() => {
-  const table: number[][] = [];
-  RULE_NAMES.forEach((name, i) => {
-    const list = table[name.length] ?? [];
-    list.push(i + 1);
-    table[name.length] = list;
-  });
-  return table;
-})();
-/** The rules' names as bytes, by id. */
-const NAME_BYTES: readonly Uint8Array[] = ['', ...RULE_NAMES].map((name) => Buffer.from(name, 'latin1'));
-
-/**
- * The id (filter-rules.ts `nameId`) of the local name (prefix dropped) of the tag whose name starts
- * at `from`; 0 when no rule mentions it. Compares bytes: no string is made of a tag name.
- */
-function tagNameId(data: Buffer, from: number, end: number): number {
-  let i = from;
-  let local = from;
-  for (; i < end; i++) {
-    const b = data[i];
-    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x2f || b === GT) break;
-    if (b === 0x3a) local = i + 1;
-  }
-  const length = i - local;
-  const ids = IDS_BY_LENGTH[length];
-  if (ids === undefined) return 0;
-  for (let k = 0; k < ids.length; k++) {
-    const id = ids[k] as number;
-    const bytes = NAME_BYTES[id] as Uint8Array;
-    let j = 0;
-    while (j < length && bytes[j] === data[local + j]) j++;
-    if (j === length) return id;
-  }
-  return 0;
-}
-
-const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-/** The text of a name element: UTF-8, entities and character references resolved, CDATA kept, trimmed. */
-function decodeName(parts: (Buffer | string)[]): string {
-  const only = parts.length === 1 ? parts[0] : undefined;
-  if (only instanceof Buffer) return unescapeText(only.toString('utf8')).trim();
-  let out = '';
-  let bytes: Buffer[] = [];
-  for (const part of parts) {
-    if (typeof part === 'string') {
-      if (bytes.length > 0) out += unescapeText(Buffer.concat(bytes).toString('utf8'));
-      bytes = [];
-      out += part;
-    } else bytes.push(part);
-  }
-  if (bytes.length > 0) out += unescapeText(Buffer.concat(bytes).toString('utf8'));
-  return out.trim();
-}
-
-function unescapeText(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (whole, ref: string) => {
-    if (ref.startsWith('#x')) return safeCodePoint(Number.parseInt(ref.slice(2), 16), whole);
-    if (ref.startsWith('#')) return safeCodePoint(Number.parseInt(ref.slice(1), 10), whole);
-    return ENTITIES[ref] ?? whole;
-  });
-}
-
-function safeCodePoint(cp: number, fallback: string): string {
-  return Number.isInteger(cp) && cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : fallback;
 }
 
 /** Filters a whole document (tests, small bodies). */
