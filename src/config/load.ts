@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { addressRangeProblem } from '../http/address-ranges.js';
 import { macaroonKeysProblem } from '../oauth/tokens/macaroon-keys.js';
+import { addressRangeProblem } from '../util/address-ranges.js';
 import type { Config, MacaroonKey, TrustedIssuer } from './config.js';
 import { parseSettingValue } from './parse-value.js';
 import { SETTINGS } from './settings.js';

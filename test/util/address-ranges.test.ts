@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addressRangeProblem, createAddressMatcher } from '../../src/http/address-ranges.js';
+import { addressRangeProblem, createAddressMatcher } from '../../src/util/address-ranges.js';
 
 test('address lists: addresses and CIDR ranges, IPv4 seen through a dual-stack socket, nothing else', () => {
   const from = createAddressMatcher(['127.0.0.2', '10.0.0.0/8', 'fd00::/8']);

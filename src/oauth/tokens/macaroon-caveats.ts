@@ -17,8 +17,9 @@
  * closed. `client` and `scope` say what the token is (read by the verifier); `time` and the rest
  * restrict the requests it may make, checked per request by `checkRestrictions`, a pure function.
  */
-import { addressRangeProblem, createAddressMatcher } from '../../http/address-ranges.js';
+
 import { judgePath } from '../../proxy/normalize-path.js';
+import { addressRangeProblem, createAddressMatcher } from '../../util/address-ranges.js';
 
 /**
  * A caveat bound to the request (or the clock), parsed: `text` is the caveat as shown in errors;
