@@ -45,7 +45,7 @@ import {
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TwitcherError } from '../../errors.js';
-import type { ParsedCSR } from './csr.js';
+import { OID_KP_CLIENT_AUTH } from '../x509/oids.js';
 import * as x509 from '../x509/peculiar-x509.js';
 import { toPEM } from '../x509/pem.js';
 import {
@@ -62,6 +62,7 @@ import {
   signCertificate,
   subjectKeyIdentifierExtension,
 } from './certificate.js';
+import type { ParsedCSR } from './csr.js';
 import {
   DNSyntaxError,
   encodeDN,
@@ -71,7 +72,6 @@ import {
   opensslNameHash,
   sameName,
 } from './name.js';
-import { OID_KP_CLIENT_AUTH } from './oids.js';
 
 export { toPEM };
 

@@ -19,7 +19,7 @@ import {
   readSingle,
   seq,
   TAG,
-} from './asn1.js';
+} from '../x509/der.js';
 import {
   OID_AUTHORITY_KEY_IDENTIFIER,
   OID_BASIC_CONSTRAINTS,
@@ -30,7 +30,7 @@ import {
   OID_KEY_USAGE,
   OID_SHA256_WITH_RSA,
   OID_SUBJECT_KEY_IDENTIFIER,
-} from './oids.js';
+} from '../x509/oids.js';
 
 /** How the CA key signs: digest + AlgorithmIdentifier DER. */
 export interface SignatureScheme {

@@ -25,8 +25,8 @@
 import { constants, createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { TwitcherError } from '../../errors.js';
 import {
-  Asn1Error,
   childrenOf,
+  DerError,
   type Element,
   readBitString,
   readBoolean,
@@ -35,10 +35,14 @@ import {
   readSingle,
   readUnsignedInteger,
   TAG,
-} from './asn1.js';
+} from '../x509/der.js';
 import {
   DIGEST_OIDS,
+  OID_AUTHORITY_INFO_ACCESS,
+  OID_AUTHORITY_KEY_IDENTIFIER,
   OID_BASIC_CONSTRAINTS,
+  OID_CERTIFICATE_POLICIES,
+  OID_CRL_DISTRIBUTION_POINTS,
   OID_ECDSA_SHA1,
   OID_ECDSA_SHA224,
   OID_ECDSA_SHA256,
@@ -46,8 +50,15 @@ import {
   OID_ECDSA_SHA512,
   OID_EXT_KEY_USAGE,
   OID_EXTENSION_REQUEST,
+  OID_GSI3_PROXY_CERT_INFO,
+  OID_INHIBIT_ANY_POLICY,
+  OID_ISSUER_ALT_NAME,
   OID_KEY_USAGE,
   OID_MGF1,
+  OID_NAME_CONSTRAINTS,
+  OID_POLICY_CONSTRAINTS,
+  OID_POLICY_MAPPINGS,
+  OID_PROXY_CERT_INFO,
   OID_RSASSA_PSS,
   OID_SHA1_WITH_RSA,
   OID_SHA224_WITH_RSA,
@@ -56,7 +67,7 @@ import {
   OID_SHA512_WITH_RSA,
   OID_SUBJECT_ALT_NAME,
   OID_SUBJECT_KEY_IDENTIFIER,
-} from './oids.js';
+} from '../x509/oids.js';
 
 export interface RequestedExtension {
   oid: string;
@@ -108,17 +119,17 @@ const CURVES: Readonly<Record<string, 'P-256' | 'P-384'>> = { prime256v1: 'P-256
 
 /** Names for the refusal messages of extensions that are deliberately not on the allow-list. */
 const REFUSED_EXTENSION_NAMES: Readonly<Record<string, string>> = {
-  '1.3.6.1.5.5.7.1.14': 'proxyCertInfo',
-  '1.3.6.1.4.1.3536.1.222': 'proxyCertInfo (GSI-3 draft)',
-  '2.5.29.30': 'nameConstraints',
-  '2.5.29.32': 'certificatePolicies',
-  '2.5.29.33': 'policyMappings',
-  '2.5.29.35': 'authorityKeyIdentifier',
-  '2.5.29.36': 'policyConstraints',
-  '2.5.29.54': 'inhibitAnyPolicy',
-  '2.5.29.18': 'issuerAltName',
-  '2.5.29.31': 'cRLDistributionPoints',
-  '1.3.6.1.5.5.7.1.1': 'authorityInfoAccess',
+  [OID_PROXY_CERT_INFO]: 'proxyCertInfo',
+  [OID_GSI3_PROXY_CERT_INFO]: 'proxyCertInfo (GSI-3 draft)',
+  [OID_NAME_CONSTRAINTS]: 'nameConstraints',
+  [OID_CERTIFICATE_POLICIES]: 'certificatePolicies',
+  [OID_POLICY_MAPPINGS]: 'policyMappings',
+  [OID_AUTHORITY_KEY_IDENTIFIER]: 'authorityKeyIdentifier',
+  [OID_POLICY_CONSTRAINTS]: 'policyConstraints',
+  [OID_INHIBIT_ANY_POLICY]: 'inhibitAnyPolicy',
+  [OID_ISSUER_ALT_NAME]: 'issuerAltName',
+  [OID_CRL_DISTRIBUTION_POINTS]: 'cRLDistributionPoints',
+  [OID_AUTHORITY_INFO_ACCESS]: 'authorityInfoAccess',
 };
 
 // RFC 5280 §4.2.1.3 bit numbers
@@ -168,7 +179,7 @@ function pssParameters(params: Element | undefined): SignatureCheck {
   let saltLength = 20;
   for (const field of params ? childrenOf(params, TAG.SEQUENCE, 'RSASSA-PSS parameters') : []) {
     const [inner] = readChildren(field.value);
-    if (!inner) throw new Asn1Error('empty RSASSA-PSS parameter');
+    if (!inner) throw new DerError('empty RSASSA-PSS parameter');
     if (field.tag === 0xa0) {
       const alg = readOid(childrenOf(inner, TAG.SEQUENCE, 'hashAlgorithm')[0] as Element);
       hash = DIGEST_OIDS[alg] ?? `unknown digest ${alg}`;
@@ -184,7 +195,7 @@ function pssParameters(params: Element | undefined): SignatureCheck {
     } else if (field.tag === 0xa3) {
       if (readUnsignedInteger(inner) !== 1n) throw invalid('RSASSA-PSS: trailerField must be 1');
     } else {
-      throw new Asn1Error('unknown RSASSA-PSS parameter');
+      throw new DerError('unknown RSASSA-PSS parameter');
     }
   }
   if (hash.startsWith('unknown') || hash !== mgfHash) {
@@ -195,19 +206,19 @@ function pssParameters(params: Element | undefined): SignatureCheck {
 
 function signatureAlgorithm(alg: Element): SignatureCheck {
   const [oidEl, params] = childrenOf(alg, TAG.SEQUENCE, 'signatureAlgorithm');
-  if (!oidEl) throw new Asn1Error('empty AlgorithmIdentifier');
+  if (!oidEl) throw new DerError('empty AlgorithmIdentifier');
   const oid = readOid(oidEl);
   const rsa = RSA_SIGNATURES[oid];
   if (rsa) {
     // RFC 4055 §5: the parameters are NULL (absent is tolerated, as by OpenSSL)
     if (params && !(params.tag === TAG.NULL && params.value.length === 0)) {
-      throw new Asn1Error('bad RSA parameters');
+      throw new DerError('bad RSA parameters');
     }
     return { hash: rsa[0], name: rsa[1], family: 'rsa' };
   }
   const ecdsa = ECDSA_SIGNATURES[oid];
   if (ecdsa) {
-    if (params) throw new Asn1Error('ECDSA signature algorithm with parameters');
+    if (params) throw new DerError('ECDSA signature algorithm with parameters');
     return { hash: ecdsa[0], name: ecdsa[1], family: 'ec' };
   }
   if (oid === OID_RSASSA_PSS) return pssParameters(params);
@@ -273,7 +284,7 @@ function requestedExtensions(values: Element[]): RequestedExtension[] {
   const seen = new Set<string>();
   for (const ext of childrenOf(values[0] as Element, TAG.SEQUENCE, 'Extensions')) {
     const parts = childrenOf(ext, TAG.SEQUENCE, 'Extension');
-    if (!parts[0]) throw new Asn1Error('empty Extension');
+    if (!parts[0]) throw new DerError('empty Extension');
     const oid = readOid(parts[0]);
     let critical = false;
     let valueEl = parts[1];
@@ -282,7 +293,7 @@ function requestedExtensions(values: Element[]): RequestedExtension[] {
       valueEl = parts[2];
     }
     if (!valueEl || valueEl.tag !== TAG.OCTET_STRING || parts.length > (valueEl === parts[1] ? 2 : 3)) {
-      throw new Asn1Error('malformed Extension');
+      throw new DerError('malformed Extension');
     }
     if (seen.has(oid)) throw invalid(`extension ${oid} requested twice`);
     seen.add(oid);
@@ -323,18 +334,18 @@ export function parseCertificateRequestDER(der: Buffer): ParsedCSR {
     const csr = readSingle(der, TAG.SEQUENCE);
     const [cri, sigAlg, sigValue, ...extra] = readChildren(csr.value);
     if (!cri || !sigAlg || !sigValue || extra.length > 0) {
-      throw new Asn1Error('CertificationRequest needs 3 fields');
+      throw new DerError('CertificationRequest needs 3 fields');
     }
     const [version, subject, spki, attributes, ...more] = childrenOf(
       cri,
       TAG.SEQUENCE,
       'certificationRequestInfo',
     );
-    if (!version || !subject || !spki || more.length > 0) throw new Asn1Error('bad certificationRequestInfo');
+    if (!version || !subject || !spki || more.length > 0) throw new DerError('bad certificationRequestInfo');
     if (readUnsignedInteger(version) !== 0n) throw invalid('unsupported certificate request version');
-    if (subject.tag !== TAG.SEQUENCE) throw new Asn1Error('subject is not a Name');
-    if (spki.tag !== TAG.SEQUENCE) throw new Asn1Error('bad subjectPublicKeyInfo');
-    if (attributes && attributes.tag !== 0xa0) throw new Asn1Error('bad attributes');
+    if (subject.tag !== TAG.SEQUENCE) throw new DerError('subject is not a Name');
+    if (spki.tag !== TAG.SEQUENCE) throw new DerError('bad subjectPublicKeyInfo');
+    if (attributes && attributes.tag !== 0xa0) throw new DerError('bad attributes');
 
     const key = checkKey(Buffer.from(spki.raw));
     const alg = signatureAlgorithm(sigAlg);
@@ -342,7 +353,7 @@ export function parseCertificateRequestDER(der: Buffer): ParsedCSR {
       throw invalid(`signature algorithm ${alg.name} does not match the ${key.keyType} key`);
     }
     const { bytes: signature, unusedBits } = readBitString(sigValue);
-    if (unusedBits !== 0) throw new Asn1Error('signature BIT STRING with unused bits');
+    if (unusedBits !== 0) throw new DerError('signature BIT STRING with unused bits');
     const verifyKey = alg.pss
       ? { key: key.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.pss.saltLength }
       : key.publicKey;
@@ -358,7 +369,7 @@ export function parseCertificateRequestDER(der: Buffer): ParsedCSR {
     let sawExtensionRequest = false;
     for (const attr of attributes ? readChildren(attributes.value) : []) {
       const [typeEl, valuesEl, ...rest] = childrenOf(attr, TAG.SEQUENCE, 'Attribute');
-      if (!typeEl || !valuesEl || rest.length > 0) throw new Asn1Error('malformed Attribute');
+      if (!typeEl || !valuesEl || rest.length > 0) throw new DerError('malformed Attribute');
       const values = childrenOf(valuesEl, TAG.SET, 'Attribute values');
       if (readOid(typeEl) !== OID_EXTENSION_REQUEST) continue;
       if (sawExtensionRequest) throw invalid('more than one extensionRequest attribute');
@@ -376,7 +387,7 @@ export function parseCertificateRequestDER(der: Buffer): ParsedCSR {
       requestedExtensions: extensions,
     };
   } catch (err) {
-    if (err instanceof Asn1Error) throw invalid('malformed certificate request (DER)', err.message);
+    if (err instanceof DerError) throw invalid('malformed certificate request (DER)', err.message);
     throw err;
   }
 }

@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  Asn1Error,
   childrenOf,
+  DerError,
   encodeOid,
   readChildren,
   readOid,
@@ -17,7 +17,7 @@ import {
   setOf,
   TAG,
   tlv,
-} from './asn1.js';
+} from '../x509/der.js';
 
 /** One attribute of a relative distinguished name. */
 export interface DNAttribute {
@@ -249,11 +249,11 @@ const STRING_TAGS = new Set<number>([
 function decodeString(tag: number, bytes: Buffer): string {
   if (tag === TAG.UTF8_STRING) return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   if (tag === TAG.BMP_STRING) {
-    if (bytes.length % 2 !== 0) throw new Asn1Error('bad BMPString');
+    if (bytes.length % 2 !== 0) throw new DerError('bad BMPString');
     return Buffer.from(bytes).swap16().toString('utf16le');
   }
   if (tag === TAG.UNIVERSAL_STRING) {
-    if (bytes.length % 4 !== 0) throw new Asn1Error('bad UniversalString');
+    if (bytes.length % 4 !== 0) throw new DerError('bad UniversalString');
     let s = '';
     for (let i = 0; i < bytes.length; i += 4) s += String.fromCodePoint(bytes.readUInt32BE(i));
     return s;
@@ -276,7 +276,7 @@ export function decodeName(der: Buffer): DecodedAttribute[][] {
   return readChildren(name.value).map((rdn) =>
     childrenOf(rdn, TAG.SET, 'RelativeDistinguishedName').map((atv) => {
       const [typeEl, valueEl, ...rest] = childrenOf(atv, TAG.SEQUENCE, 'AttributeTypeAndValue');
-      if (!typeEl || !valueEl || rest.length > 0) throw new Asn1Error('malformed AttributeTypeAndValue');
+      if (!typeEl || !valueEl || rest.length > 0) throw new DerError('malformed AttributeTypeAndValue');
       const bytes = Buffer.from(valueEl.value);
       return {
         type: readOid(typeEl),

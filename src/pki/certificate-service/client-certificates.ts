@@ -8,12 +8,12 @@
  * presents the same chain on every request; a cached identity expires with its certificate.
  */
 import type { Config } from '../../config/config.js';
+import { createTrustAnchors, loadTrustAnchors, type TrustAnchors } from '../x509/trust-anchors.js';
+import { validateClientChain } from '../x509/validate-chain.js';
 import {
   type ClientCertificateAuthenticator,
   createAuthenticator,
 } from './client-certificate-authenticator.js';
-import { createTrustAnchors, loadTrustAnchors, type TrustAnchors } from '../x509/trust-anchors.js';
-import { validateClientChain } from '../x509/validate-chain.js';
 
 export type {
   ClientCertificateAuthenticator,

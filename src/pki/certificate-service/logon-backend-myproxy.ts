@@ -14,7 +14,6 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/config.js';
 import { TwitcherError } from '../../errors.js';
 import { toPEM } from '../ca/index.js';
-import type { LogonBackend, TrustRootFile } from './logon-backend.js';
 import {
   checkPassphrase,
   checkUsername,
@@ -23,6 +22,7 @@ import {
   myproxyLogon,
   myproxyServerIdentity,
 } from '../myproxy/index.js';
+import type { LogonBackend, TrustRootFile } from './logon-backend.js';
 
 /** get-trustroots needs no authentication: cache the answer so it cannot make us dial at will. */
 const TRUST_ROOTS_TTL_MS = 5 * 60_000;

@@ -4,8 +4,9 @@
  * (logon-backend-myproxy.ts). The routes do HTTP, the CSR checks, lifetimes and the failure limiter;
  * a backend authenticates the user and issues.
  */
-import type { TrustRootFile } from '../ca/index.js';
+
 import type { ParsedCSR } from '../ca/csr.js';
+import type { TrustRootFile } from '../ca/index.js';
 
 export type { TrustRootFile };
 

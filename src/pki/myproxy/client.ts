@@ -26,8 +26,8 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { connect, type SecureVersion, type TLSSocket } from 'node:tls';
 import { TwitcherError } from '../../errors.js';
-import { Asn1Error, childrenOf, readChildren, readSingle, TAG } from '../ca/asn1.js';
 import { toPEM } from '../ca/certificate-authority.js';
+import { childrenOf, DerError, readChildren, readSingle, TAG } from '../x509/der.js';
 import {
   buildGetRequest,
   buildTrustRootsRequest,
@@ -331,9 +331,9 @@ async function withSession<T>(opts: MyProxyServerOptions, fn: (s: Session) => Pr
 function requestPublicKey(csrDER: Buffer): Buffer {
   try {
     const [cri] = readChildren(readSingle(csrDER, TAG.SEQUENCE).value);
-    if (!cri) throw new Asn1Error('empty request');
+    if (!cri) throw new DerError('empty request');
     const spki = childrenOf(cri, TAG.SEQUENCE, 'certificationRequestInfo')[2];
-    if (!spki || spki.tag !== TAG.SEQUENCE) throw new Asn1Error('no subjectPublicKeyInfo');
+    if (!spki || spki.tag !== TAG.SEQUENCE) throw new DerError('no subjectPublicKeyInfo');
     return Buffer.from(spki.raw);
   } catch (err) {
     throw new TwitcherError('invalid_csr', {

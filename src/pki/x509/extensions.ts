@@ -2,10 +2,7 @@
  * Decoders for the standard extensions the validator acts on, from their raw extnValue (strict DER,
  * der.ts): basicConstraints (RFC 5280 §4.2.1.9), keyUsage (§4.2.1.3), extKeyUsage (§4.2.1.12).
  */
-import { DerError, decodeOid, decodeUnsignedInteger, readChildren, readSingle, TAG } from './der.js';
-
-const TAG_BOOLEAN = 0x01;
-const TAG_BIT_STRING = 0x03;
+import { DerError, readBitString, readChildren, readOid, readSingle, readSmallUnsigned, TAG } from './der.js';
 
 export interface BasicConstraints {
   readonly ca: boolean;
@@ -18,7 +15,7 @@ export function decodeBasicConstraints(value: Uint8Array): BasicConstraints {
   let ca = false;
   let next = 0;
   const first = children[0];
-  if (first?.tag === TAG_BOOLEAN) {
+  if (first?.tag === TAG.BOOLEAN) {
     if (first.value.length !== 1) throw new DerError('basicConstraints: malformed BOOLEAN');
     ca = first.value[0] !== 0; // an explicit FALSE (DEFAULT) is tolerated: OpenSSL writes it
     next = 1;
@@ -26,7 +23,7 @@ export function decodeBasicConstraints(value: Uint8Array): BasicConstraints {
   const len = children[next];
   if (children.length > next + 1 || (len && len.tag !== TAG.INTEGER))
     throw new DerError('basicConstraints: unexpected element');
-  return len ? { ca, pathLen: decodeUnsignedInteger(len.value) } : { ca };
+  return len ? { ca, pathLen: readSmallUnsigned(len) } : { ca };
 }
 
 /**
@@ -34,13 +31,10 @@ export function decodeBasicConstraints(value: Uint8Array): BasicConstraints {
  * (digitalSignature = 1, nonRepudiation = 2, keyEncipherment = 4, …, keyCertSign = 32, cRLSign = 64).
  */
 export function decodeKeyUsage(value: Uint8Array): number {
-  const bits = readSingle(value, TAG_BIT_STRING).value;
-  const unused = bits[0];
-  if (unused === undefined || unused > 7 || (bits.length === 1 && unused !== 0))
-    throw new DerError('keyUsage: malformed BIT STRING');
+  const { bytes } = readBitString(readSingle(value, TAG.BIT_STRING));
   let flags = 0;
-  for (let n = 0; n < (bits.length - 1) * 8 && n < 31; n++) {
-    if (((bits[1 + (n >> 3)] as number) & (0x80 >> (n & 7))) !== 0) flags |= 1 << n;
+  for (let n = 0; n < bytes.length * 8 && n < 31; n++) {
+    if (((bytes[n >> 3] as number) & (0x80 >> (n & 7))) !== 0) flags |= 1 << n;
   }
   return flags;
 }
@@ -51,6 +45,6 @@ export function decodeExtKeyUsage(value: Uint8Array): string[] {
   if (children.length === 0) throw new DerError('extKeyUsage: empty');
   return children.map((c) => {
     if (c.tag !== TAG.OID) throw new DerError('extKeyUsage: not an OBJECT IDENTIFIER');
-    return decodeOid(c.value);
+    return readOid(c);
   });
 }

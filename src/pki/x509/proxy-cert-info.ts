@@ -2,7 +2,7 @@
  * The proxyCertInfo extension of RFC 3820 §3.8, and its GSI-3 draft predecessor used by old Globus
  * toolkits. Decoded with the strict DER reader: a malformed value is an error, never "no constraint".
  */
-import { DerError, decodeOid, decodeUnsignedInteger, readChildren, readSingle, TAG } from './der.js';
+import { DerError, readChildren, readOid, readSingle, readSmallUnsigned, TAG } from './der.js';
 import { OID_GLOBUS_LIMITED_PROXY, OID_PPL_INDEPENDENT, OID_PPL_INHERIT_ALL } from './oids.js';
 
 export interface ProxyCertInfo {
@@ -43,7 +43,7 @@ function decodeProxyPolicy(contents: Uint8Array): { policyLanguage: string; poli
   if (extra.length > 0) throw new DerError('ProxyPolicy: unexpected elements');
   if (policy && policy.tag !== TAG.OCTET_STRING)
     throw new DerError('ProxyPolicy: policy is not an OCTET STRING');
-  const policyLanguage = decodeOid(language.value);
+  const policyLanguage = readOid(language);
   return policy ? { policyLanguage, policy: policy.value } : { policyLanguage };
 }
 
@@ -60,7 +60,7 @@ export function decodeProxyCertInfo(extnValue: Uint8Array, form: 'rfc3820' | 'gs
   if (!first || extra.length > 0) throw new DerError('ProxyCertInfo: wrong number of elements');
   if (first.tag === TAG.INTEGER) {
     if (!second || second.tag !== TAG.SEQUENCE) throw new DerError('ProxyCertInfo: proxyPolicy missing');
-    return { pathLen: decodeUnsignedInteger(first.value), ...decodeProxyPolicy(second.value) };
+    return { pathLen: readSmallUnsigned(first), ...decodeProxyPolicy(second.value) };
   }
   if (first.tag !== TAG.SEQUENCE) throw new DerError('ProxyCertInfo: unexpected element');
   const policy = decodeProxyPolicy(first.value);
@@ -68,5 +68,5 @@ export function decodeProxyCertInfo(extnValue: Uint8Array, form: 'rfc3820' | 'gs
   if (form !== 'gsi3' || second.tag !== 0xa1)
     throw new DerError('ProxyCertInfo: unexpected element after proxyPolicy');
   const inner = readSingle(second.value, TAG.INTEGER);
-  return { pathLen: decodeUnsignedInteger(inner.value), ...policy };
+  return { pathLen: readSmallUnsigned(inner), ...policy };
 }

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { TwitcherError } from '../../../src/errors.js';
-import { openCertificateAuthority, randomSerial, toPEM, userSubjectDN } from '../../../src/pki/ca/index.js';
 import { parseCertificateRequest } from '../../../src/pki/ca/csr.js';
+import { openCertificateAuthority, randomSerial, toPEM, userSubjectDN } from '../../../src/pki/ca/index.js';
 import * as x509 from '../../../src/pki/x509/peculiar-x509.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twitcher-ca-'));

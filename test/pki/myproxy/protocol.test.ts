@@ -7,7 +7,6 @@ import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { TwitcherError } from '../../../src/errors.js';
-import { encodeOid, octetString, seq } from '../../../src/pki/ca/asn1.js';
 import {
   basicConstraintsExtension,
   type Extension,
@@ -18,8 +17,8 @@ import {
   signCertificate,
 } from '../../../src/pki/ca/certificate.js';
 import { toPEM } from '../../../src/pki/ca/certificate-authority.js';
-import { encodeDN } from '../../../src/pki/ca/name.js';
 import { parseCertificateRequestDER } from '../../../src/pki/ca/csr.js';
+import { encodeDN } from '../../../src/pki/ca/name.js';
 import { myproxyGetTrustRoots, myproxyLogon } from '../../../src/pki/myproxy/index.js';
 import {
   buildGetRequest,
@@ -29,6 +28,7 @@ import {
   parseResponse,
   responseError,
 } from '../../../src/pki/myproxy/protocol.js';
+import { encodeOid, octetString, seq } from '../../../src/pki/x509/der.js';
 
 // ------------------------------------------------------------------------------ test PKI
 
