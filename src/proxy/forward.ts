@@ -16,13 +16,15 @@ import type { ServiceRegistry } from '../registry/registry.js';
 import { logError } from '../util/log-error.js';
 import type { UpstreamAgents, UpstreamPool } from './agents.js';
 import { type Authorization, carriesBody } from './authorize.js';
-import { clientResponseHeaders, type Headers, upstreamRequestHeaders } from './headers.js';
+import { clientResponseHeaders } from './client-response-headers.js';
+import type { Headers } from './headers.js';
 import { errorCode, mapUpstreamError } from './map-upstream-error.js';
 import { publicSide } from './proxy-url.js';
 import { type Answer, Relay, type Sink, StalledClient } from './relay.js';
 import { sendRawProxyError } from './render-proxy-error.js';
 import { RewriteRulesCache } from './rewrite-cache.js';
 import { rewriteLocation } from './rewrite-location.js';
+import { upstreamRequestHeaders } from './upstream-request-headers.js';
 import { buildUpstreamTarget } from './upstream-url.js';
 import { viaPseudonym } from './via.js';
 

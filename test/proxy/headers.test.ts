@@ -3,20 +3,22 @@ import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
+import { clientResponseHeaders } from '../../src/proxy/client-response-headers.js';
 import {
   ADDED_REQUEST_HEADERS,
   CONFIGURED_REQUEST_HEADER_RULES,
-  clientResponseHeaders,
+  KEPT_REQUEST_HEADERS,
+  NON_CANONICAL_NAME_WHY,
+  REQUEST_HEADER_RULES,
+  type RequestHeaderRule,
+} from '../../src/proxy/headers.js';
+import {
   type ForwardingInfo,
   forwardedHeader,
   isStrippedRequestHeader,
-  KEPT_REQUEST_HEADERS,
-  NON_CANONICAL_NAME_WHY,
   ownHeaderNameProblem,
-  REQUEST_HEADER_RULES,
-  type RequestHeaderRule,
   upstreamRequestHeaders,
-} from '../../src/proxy/headers.js';
+} from '../../src/proxy/upstream-request-headers.js';
 
 const FORWARDING: ForwardingInfo = {
   forwardedFor: '192.0.2.7',

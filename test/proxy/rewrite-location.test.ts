@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildRewriteRules } from '../../src/ows/capabilities/rewrite-rules.js';
 import { rewriteBuffer } from '../../src/ows/capabilities/rewrite-stream.js';
-import { clientResponseHeaders } from '../../src/proxy/headers.js';
+import { clientResponseHeaders } from '../../src/proxy/client-response-headers.js';
 import { rewriteLocation } from '../../src/proxy/rewrite-location.js';
 
 // The rules as RewriteRulesCache builds them: service `emu` at http://up:5000/wps, a sibling
