@@ -9,14 +9,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
-import { ensureAdmin } from '../src/auth/admin-credentials.js';
+import { assembleDeps } from '../src/app/assemble-deps.js';
 import { loadConfig } from '../src/config/load.js';
 import { buildApp } from '../src/http/build-app.js';
-import { createTokenService } from '../src/oauth/token-service.js';
 import { filterCapabilities } from '../src/ows/capabilities/filter-stream.js';
-import { createUpstreamAgents } from '../src/proxy/agents.js';
-import { ServiceRegistry } from '../src/registry/registry.js';
-import { openStore } from '../src/store/open-store.js';
 
 const CATEGORIES = 50;
 const PER_CATEGORY = 100;
@@ -68,12 +64,9 @@ const config = loadConfig({
     'log.level': 'silent',
   },
 });
-const store = await openStore(config.database.url);
-const admin = await ensureAdmin(config, store);
-const registry = new ServiceRegistry(store);
-const agents = createUpstreamAgents(config.proxy);
-const tokens = await createTokenService(config, store);
-const app = await buildApp(config, { store, registry, admin: admin.verifier, agents, tokens });
+const deps = await assembleDeps(config, { certificateAuthority: 'none' });
+const { store, tokens } = deps;
+const app = await buildApp(config, deps);
 await app.listen({ host: '127.0.0.1', port: 0 });
 const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
@@ -197,10 +190,7 @@ console.log(
 );
 
 await app.close();
-await agents.close();
-registry.close();
-await tokens.close();
-await store.close();
+await deps.close();
 upstream.close();
 if (added > TARGET_MS) {
   console.log(`authz bench: FAILED: ${added.toFixed(1)} ms added is over the ${TARGET_MS} ms target`);

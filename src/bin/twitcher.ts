@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { openConfiguredStore } from '../app/assemble-deps.js';
+import { StartupError } from '../app/startup-error.js';
 import { hashPassword } from '../auth/password.js';
 import { runClusterPrimary } from '../cluster.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { openConfiguredStore, StartupError, start } from '../main.js';
+import { start } from '../main.js';
 import { PACKAGE } from '../version.js';
 
 const USAGE = `Usage: twitcher <command> [options]
@@ -50,34 +52,8 @@ async function main(argv: string[]): Promise<number> {
   const configFile = values['config'] as string | undefined;
 
   switch (command) {
-    case 'serve': {
-      const settings = loadConfig({ file: configFile, env: process.env });
-      if (runClusterPrimary(settings.server.workers, (m) => process.stderr.write(`twitcher: ${m}\n`)))
-        return -1;
-      const t0 = performance.now();
-      const running = await start({ configFile });
-      running.app.log.info(
-        {
-          url: running.config.server.url,
-          listen: running.address,
-          startupMs: Math.round(performance.now() - t0),
-        },
-        `Twitcher ${PACKAGE.version} listening on ${running.address} (public URL ${running.config.server.url})`,
-      );
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        running.app.log.info({ signal }, 'shutting down');
-        running.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      return -1; // keep running
-    }
+    case 'serve':
+      return serve(configFile);
     case 'migrate': {
       const config = loadConfig({ file: configFile, env: process.env });
       const store = await openConfiguredStore(config);
@@ -85,23 +61,56 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`database ${store.dialect} is up to date\n`);
       return 0;
     }
-    case 'hash-password': {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      const password = Buffer.concat(chunks)
-        .toString('utf8')
-        .replace(/\r?\n$/, '');
-      if (password.length < 12) {
-        process.stderr.write('twitcher: the password needs at least 12 characters\n');
-        return 2;
-      }
-      process.stdout.write(`${await hashPassword(password)}\n`);
-      return 0;
-    }
+    case 'hash-password':
+      return hashPasswordFromStdin();
     default:
       process.stderr.write(`twitcher: unknown command "${command}"\n\n${USAGE}\n`);
       return 2;
   }
+}
+
+/** `twitcher serve`: the server (or, with several workers, the cluster's primary) until a signal. */
+async function serve(configFile: string | undefined): Promise<number> {
+  const settings = loadConfig({ file: configFile, env: process.env });
+  if (runClusterPrimary(settings.server.workers, (m) => process.stderr.write(`twitcher: ${m}\n`))) return -1;
+  const t0 = performance.now();
+  const running = await start({ configFile });
+  running.app.log.info(
+    {
+      url: running.config.server.url,
+      listen: running.address,
+      startupMs: Math.round(performance.now() - t0),
+    },
+    `Twitcher ${PACKAGE.version} listening on ${running.address} (public URL ${running.config.server.url})`,
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    running.app.log.info({ signal }, 'shutting down');
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  return -1; // keep running
+}
+
+/** `twitcher hash-password`: the hash of the password read on standard input, for admin.passwordHash. */
+async function hashPasswordFromStdin(): Promise<number> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (password.length < 12) {
+    process.stderr.write('twitcher: the password needs at least 12 characters\n');
+    return 2;
+  }
+  process.stdout.write(`${await hashPassword(password)}\n`);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

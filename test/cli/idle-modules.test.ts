@@ -105,11 +105,11 @@ describe('what an idle twitcher serve loads', () => {
       assert.equal(loadedPackage(modules, pkg), false, `${pkg} was loaded`);
     }
     for (const path of [
-      'pki/certificate.ts',
-      'pki/validate-chain.ts',
+      'pki/x509/certificate.ts',
+      'pki/x509/validate-chain.ts',
       'pki/ca/certificate-authority.ts',
-      'pki/certificate-service-routes.ts',
-      'pki/logon-backend-myproxy.ts',
+      'pki/certificate-service/certificate-service-routes.ts',
+      'pki/certificate-service/logon-backend-myproxy.ts',
     ]) {
       assert.equal(loadedSource(modules, path), false, `${path} was loaded`);
     }
@@ -118,8 +118,8 @@ describe('what an idle twitcher serve loads', () => {
   test('SQLite, the built-in CA (the default): X.509 is loaded for it, the PostgreSQL driver is not', async () => {
     const modules = await loadedModules('ca', {});
     assert.ok(loadedPackage(modules, '@peculiar/x509'), 'the CA runs without @peculiar/x509?');
-    assert.ok(loadedSource(modules, 'pki/certificate-service-routes.ts'));
+    assert.ok(loadedSource(modules, 'pki/certificate-service/certificate-service-routes.ts'));
     assert.equal(loadedPackage(modules, 'pg'), false, 'pg was loaded');
-    assert.equal(loadedSource(modules, 'pki/logon-backend-myproxy.ts'), false);
+    assert.equal(loadedSource(modules, 'pki/certificate-service/logon-backend-myproxy.ts'), false);
   });
 });

@@ -1,0 +1,145 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { ensureAdmin } from '../auth/admin-credentials.js';
+import { AccessControl } from '../authz/access-control.js';
+import type { Config } from '../config/config.js';
+import type { AppDeps } from '../http/build-app.js';
+import { createTokenService } from '../oauth/token-service.js';
+import type { CertificateAuthority } from '../pki/ca/index.js';
+import { createUpstreamAgents } from '../proxy/agents.js';
+import { ServiceRegistry } from '../registry/registry.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/types.js';
+import { adminBanner } from './admin-banner.js';
+import { certificateBackendOf, clientCertificatesOf } from './certificate-deps.js';
+import { Closers } from './closers.js';
+import { startupStep } from './startup-error.js';
+
+/** What the caller decides besides the configuration. */
+export interface AssembleOptions {
+  /** A store the caller opened and keeps open (close() leaves it). Default: opened from `database`. */
+  store?: Store | undefined;
+  /**
+   * When the built-in CA of `certs.backend: ca` is made or read: at the start (default: a broken CA
+   * directory stops the start), on its first use (tests), or never (the certificate service is off).
+   */
+  certificateAuthority?: 'at-start' | 'on-first-use' | 'none';
+  /** How a generated administrator password is shown (once). Default: standard error. */
+  announce?: (text: string) => void;
+  /** Where JSON log lines go (default: standard output). */
+  logStream?: DestinationStream | undefined;
+}
+
+/** Everything with a lifetime that the application uses, and the one way to release it. */
+export interface Deps extends AppDeps {
+  /** Releases everything, last made first. Call it once the application is closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one place where what lives as long as the server is made (store, registry, upstream pools,
+ * access tokens, administrator, certificate authority and backend, client certificates, access
+ * control and its audit): used by main.ts, the test helper and the benches. A failing step releases
+ * what the earlier ones made and throws a StartupError that says which step failed.
+ */
+export async function assembleDeps(config: Config, options: AssembleOptions = {}): Promise<Deps> {
+  const owned = new Closers();
+  try {
+    const store = options.store ?? (await openConfiguredStore(config));
+    if (!options.store) owned.add(() => store.close());
+    const admin = await startupStep(undefined, () => ensureAdmin(config, store));
+    if (admin.generatedPassword !== undefined) {
+      // At once, before anything else can fail: it is the only time the password exists.
+      (options.announce ?? ((t) => process.stderr.write(t)))(
+        adminBanner(config.admin.username, admin.generatedPassword),
+      );
+    }
+    const tokens = await startupStep('cannot set up access tokens', () => createTokenService(config, store));
+    owned.add(() => tokens.close());
+    const ca = await certificateAuthorityOf(config, options.certificateAuthority ?? 'at-start');
+    const certificateBackend = await certificateBackendOf(config, store, ca);
+    const registry = new ServiceRegistry(store);
+    owned.add(() => registry.close());
+    const agents = createUpstreamAgents(config.proxy);
+    owned.add(() => agents.close());
+    // unreadable trust anchors: one line, not a stack
+    const clientCertificates = await startupStep('cannot set up the server', () =>
+      clientCertificatesOf(config, ca),
+    );
+    const log = lateLogger();
+    const accessControl = new AccessControl(config, store, {
+      ownCASubjectDN: ca && (async () => (await ca()).subjectDN),
+      onError: (err, what) => log.warn({ err }, `authorization: ${what} failed`),
+    });
+    owned.add(() => accessControl.close());
+    return {
+      store,
+      registry,
+      admin: admin.verifier,
+      agents,
+      tokens,
+      accessControl,
+      clientCertificates,
+      ...(certificateBackend && { certificateBackend }),
+      ...(options.logStream && { logStream: options.logStream }),
+      useLogger: log.attach,
+      close: () => owned.closeAll(),
+    };
+  } catch (err) {
+    await owned.closeAll();
+    throw err;
+  }
+}
+
+/** The configured store, opened and migrated; a failure names the database (without its password). */
+export async function openConfiguredStore(config: Config): Promise<Store> {
+  const where = config.database.url.replace(/\/\/[^@/]*@/, '//');
+  return startupStep(`cannot open the database ${where}`, () =>
+    openStore(config.database.url, { poolSize: config.database.poolSize }),
+  );
+}
+
+/** The built-in CA, when `certs.backend` is `ca`. X.509 is loaded only here. */
+async function certificateAuthorityOf(
+  config: Config,
+  when: NonNullable<AssembleOptions['certificateAuthority']>,
+): Promise<(() => Promise<CertificateAuthority>) | undefined> {
+  if (config.certs.backend !== 'ca' || when === 'none') return undefined;
+  let opened: Promise<CertificateAuthority> | undefined;
+  // Created on the first use (key file mode 0600), reused afterwards.
+  const open = () => {
+    opened ??= import('../pki/ca/index.js').then(({ openCertificateAuthority }) =>
+      openCertificateAuthority({
+        dir: config.certs.caDir,
+        keyType: config.certs.caKeyType,
+        issuedSubjectBases: [config.certs.baseDN],
+      }),
+    );
+    return opened;
+  };
+  if (when === 'at-start') {
+    await startupStep(`cannot open the certificate authority in ${config.certs.caDir}`, open);
+  }
+  return open;
+}
+
+/**
+ * Where components made before the application's logger report (the audit log's failures): to that
+ * logger once buildApp has made it, to standard error before.
+ */
+function lateLogger(): {
+  warn(fields: { err: unknown }, msg: string): void;
+  attach(log: FastifyBaseLogger): void;
+} {
+  let target: FastifyBaseLogger | undefined;
+  return {
+    warn(fields, msg) {
+      if (target) target.warn(fields, msg);
+      else
+        process.stderr.write(`twitcher: ${msg}: ${(fields.err as Error)?.message ?? String(fields.err)}\n`);
+    },
+    attach(log) {
+      target = log;
+    },
+  };
+}
