@@ -1,3 +1,4 @@
+import { ChangeCache } from '../store/change-cache.js';
 import type { Store } from '../store/types.js';
 import { ACLIndex } from './acl-index.js';
 
@@ -10,33 +11,24 @@ const CACHE_MAX = 10_000;
  */
 export class ACLCache {
   readonly #store: Store;
-  readonly #cache = new Map<string, ACLIndex>();
-  #generation = 0;
-  readonly #unsubscribe: () => void;
+  readonly #cache: ChangeCache<ACLIndex>;
 
   constructor(store: Store) {
     this.#store = store;
-    this.#unsubscribe = store.changes.subscribe((event) => {
-      if (event.aggregate !== 'authz' && event.aggregate !== 'services' && event.aggregate !== 'all') return;
-      this.#generation++;
-      this.#cache.clear();
+    this.#cache = new ChangeCache({
+      max: CACHE_MAX,
+      changes: { feed: store.changes, drop: { authz: 'all', services: 'all' } },
     });
   }
 
-  async get(service: string): Promise<ACLIndex> {
-    const hit = this.#cache.get(service);
-    if (hit) return hit;
-    const generation = this.#generation;
-    const index = new ACLIndex(await this.#store.permissions.forService(service));
-    if (generation === this.#generation) {
-      if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
-      this.#cache.set(service, index);
-    }
-    return index;
+  get(service: string): Promise<ACLIndex> {
+    return this.#cache.get(
+      service,
+      async () => new ACLIndex(await this.#store.permissions.forService(service)),
+    );
   }
 
   close(): void {
-    this.#unsubscribe();
-    this.#cache.clear();
+    this.#cache.close();
   }
 }

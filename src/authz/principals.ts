@@ -18,7 +18,8 @@ import type { AccessTokenInfo } from '../oauth/tokens/types.js';
 import { parseDN } from '../pki/ca/name.js';
 import { OID_COMMON_NAME } from '../pki/x509/dn.js';
 import type { CertificateIdentity, Subject } from '../policy/subject.js';
-import type { ChangeEvent, Store, UserRecord } from '../store/types.js';
+import { ChangeCache } from '../store/change-cache.js';
+import type { Store, UserRecord } from '../store/types.js';
 import { dnKey, keyOf, tryDNKey } from './dn-key.js';
 import {
   ADMINISTRATORS,
@@ -45,42 +46,28 @@ export interface PrincipalOptions {
 
 export const ANONYMOUS_PRINCIPAL_LABEL = 'anonymous';
 
-/** Whether a change may alter who a subject is. */
-function concernsPrincipals(event: ChangeEvent): boolean {
-  return event.aggregate === 'authz' || event.aggregate === 'clients' || event.aggregate === 'all';
-}
-
 export class PrincipalResolver {
   readonly #store: Store;
   readonly #options: PrincipalOptions;
-  readonly #cache = new Map<string, Principal>();
+  readonly #cache: ChangeCache<Principal>;
   #groupPriorities: Promise<Map<string, number>> | undefined;
-  #generation = 0;
-  readonly #unsubscribe: () => void;
 
   constructor(store: Store, options: PrincipalOptions) {
     this.#store = store;
     this.#options = options;
-    this.#unsubscribe = store.changes.subscribe((event) => {
-      if (!concernsPrincipals(event)) return;
-      this.#generation++;
-      this.#cache.clear();
-      this.#groupPriorities = undefined;
+    // Users, groups and memberships (authz), or clients and their owners, may alter who a subject is.
+    this.#cache = new ChangeCache({
+      max: CACHE_MAX,
+      changes: { feed: store.changes, drop: { authz: 'all', clients: 'all' } },
+      onChange: () => {
+        this.#groupPriorities = undefined;
+      },
     });
   }
 
   /** The principal of a subject (cached). */
-  async resolve(subject: Subject): Promise<Principal> {
-    const key = cacheKey(subject);
-    const hit = this.#cache.get(key);
-    if (hit) return hit;
-    const generation = this.#generation;
-    const principal = await this.#lookup(subject);
-    if (generation === this.#generation) {
-      if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
-      this.#cache.set(key, principal);
-    }
-    return principal;
+  resolve(subject: Subject): Promise<Principal> {
+    return this.#cache.get(cacheKey(subject), () => this.#lookup(subject));
   }
 
   /** The principal of a Twitcher user by name (for "effective permissions"); undefined when unknown. */
@@ -95,8 +82,7 @@ export class PrincipalResolver {
   }
 
   close(): void {
-    this.#unsubscribe();
-    this.#cache.clear();
+    this.#cache.close();
   }
 
   async #lookup(subject: Subject): Promise<Principal> {

@@ -6,15 +6,16 @@
  * before the client's creation).
  *
  * The answer is remembered per client id (present with its creation time, or absent), in a bounded
- * map, least recently used first out: a request costs a store lookup only on the first token of a
+ * cache (store/change-cache.ts), least recently used first out: a request costs a store lookup only on the first token of a
  * client. Any change of a client — in this instance or another, told by the store's change feed
  * (PostgreSQL NOTIFY, SQLite data_version) — forgets what was remembered about it.
  */
 import { TwitcherError } from '../errors.js';
+import { ChangeCache } from '../store/change-cache.js';
 import type { ChangeFeed, ClientRepository } from '../store/types.js';
 import type { AccessTokenInfo } from './tokens/types.js';
 
-/** Client ids remembered at most (present or absent); a hit costs a Map lookup. */
+/** Client ids remembered at most (as many present, as many absent); a hit costs a Map lookup. */
 export const LIVE_CLIENTS_MAX = 10_000;
 
 export interface LiveClients {
@@ -32,56 +33,33 @@ export interface LiveClientsOptions {
   max?: number;
 }
 
-/** A client's creation time in epoch seconds (rounded down, as a token's `iat`), or null: no client. */
-type Known = number | null;
-
 export function createLiveClients(
   clients: Pick<ClientRepository, 'get'>,
   changes: ChangeFeed,
   options: LiveClientsOptions = {},
 ): LiveClients {
   const max = options.max ?? LIVE_CLIENTS_MAX;
-  const known = new Map<string, Known>();
-  // Bumped on every change: a lookup that a change overtook is used once but not remembered (it may
-  // have read the client just before it was deleted).
-  let generation = 0;
-  const unsubscribe = changes.subscribe((event) => {
-    if (event.aggregate === 'clients') {
-      generation++;
-      known.delete(event.key);
-    } else if (event.aggregate === 'all') {
-      generation++;
-      known.clear();
-    }
+  // A lookup that a change overtook is used once but not remembered (it may have read the client
+  // just before it was deleted).
+  const known = new ChangeCache<number>({
+    max,
+    maxAbsent: max,
+    changes: { feed: changes, drop: { clients: 'key' } },
   });
 
-  async function createdAt(clientId: string): Promise<Known> {
-    const hit = known.get(clientId);
-    if (hit !== undefined) {
-      // least recently used first out: a hit moves to the end
-      known.delete(clientId);
-      known.set(clientId, hit);
-      return hit;
-    }
-    const before = generation;
-    const client = await clients.get(clientId);
-    const value = client ? Math.floor(client.createdAt / 1000) : null;
-    if (generation === before) {
-      if (known.size >= max) {
-        const oldest = known.keys().next();
-        if (!oldest.done) known.delete(oldest.value);
-      }
-      known.set(clientId, value);
-    }
-    return value;
-  }
+  /** The client's creation time in epoch seconds (rounded down, as a token's `iat`); undefined: none. */
+  const createdAt = (clientId: string): Promise<number | undefined> =>
+    known.lookup(clientId, async () => {
+      const client = await clients.get(clientId);
+      return client ? Math.floor(client.createdAt / 1000) : undefined;
+    });
 
   return {
     async assertClientLive(info) {
       // An external provider's clients are not Twitcher's: their tokens live and die there.
       if (info.kind === 'external') return;
       const since = await createdAt(info.clientId);
-      if (since === null) {
+      if (since === undefined) {
         throw new TwitcherError('invalid_token', {
           description: 'The access token was issued to a client that no longer exists.',
           detail: `${info.kind} token ${info.jti}: no client ${info.clientId}`,
@@ -95,8 +73,7 @@ export function createLiveClients(
       }
     },
     close() {
-      unsubscribe();
-      known.clear();
+      known.close();
     },
   };
 }

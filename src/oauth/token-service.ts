@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
+import { ChangeCache } from '../store/change-cache.js';
 import type { Store } from '../store/types.js';
 import { createLiveClients } from './live-clients.js';
 import { mergeTokenData, tokenDataProblems } from './token-data.js';
@@ -42,26 +43,18 @@ export async function createTokenService(config: Config, store: Store): Promise<
   // all are forgotten on any token or client change of any instance (revocation, client deletion):
   // a revoked token is refused on the next request. This spares a store lookup or a signature check
   // per request. A validation that a change overtook is not remembered.
-  const cache = new Map<string, { info: AccessTokenInfo; until: number }>();
-  let generation = 0;
-  const unsubscribe = store.changes.subscribe((event) => {
-    if (event.aggregate === 'tokens' || event.aggregate === 'clients' || event.aggregate === 'all') {
-      generation++;
-      cache.clear();
-    }
+  const cache = new ChangeCache<{ info: AccessTokenInfo; until: number }>({
+    max: CACHE_MAX,
+    changes: { feed: store.changes, drop: { tokens: 'all', clients: 'all' } },
+    stale: (entry) => entry.until <= Date.now() / 1000,
   });
   const verify = async (token: string): Promise<AccessTokenInfo> => {
     const key = createHash('sha256').update(token).digest('base64url');
-    const hit = cache.get(key);
-    if (hit && hit.until > Date.now() / 1000) return hit.info;
-    const before = generation;
-    const info = await verifyUncached(token);
-    const now = Date.now() / 1000;
-    if (info.expiresAt > now && generation === before) {
-      if (cache.size >= CACHE_MAX) cache.clear();
-      cache.set(key, { info, until: Math.min(info.expiresAt, now + CACHE_SECONDS) });
-    }
-    return info;
+    const entry = await cache.get(key, async () => {
+      const info = await verifyUncached(token);
+      return { info, until: Math.min(info.expiresAt, Date.now() / 1000 + CACHE_SECONDS) };
+    });
+    return entry.info;
   };
 
   return {
@@ -92,9 +85,8 @@ export async function createTokenService(config: Config, store: Store): Promise<
     },
     jwks: () => jwks,
     async close() {
-      unsubscribe();
       liveClients.close();
-      cache.clear();
+      cache.close();
     },
   };
 }

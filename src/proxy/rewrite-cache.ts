@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import { buildRewriteRules, type RewriteRules } from '../ows/capabilities/rewrite-rules.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import type { Service } from '../registry/service.js';
+import { ChangeCache } from '../store/change-cache.js';
 import { proxyURLOf, publicSide } from './proxy-url.js';
 
 const CACHE_MAX = 10_000;
@@ -13,36 +14,31 @@ const CACHE_MAX = 10_000;
 export class RewriteRulesCache {
   readonly #config: Config;
   readonly #registry: ServiceRegistry;
-  #generation = -1;
-  readonly #cache = new Map<string, RewriteRules>();
+  readonly #cache: ChangeCache<RewriteRules>;
 
   constructor(config: Config, registry: ServiceRegistry) {
     this.#config = config;
     this.#registry = registry;
+    this.#cache = new ChangeCache({ max: CACHE_MAX, follows: registry });
   }
 
   /** The rules when they are built already for this generation (no await on the hot path). */
   peek(service: Service, kind: 'xml' | 'json'): RewriteRules | undefined {
-    if (this.#generation !== this.#registry.generation) return undefined;
-    return this.#cache.get(cacheKey(service, kind));
+    return this.#cache.peek(cacheKey(service, kind));
   }
 
-  async get(service: Service, kind: 'xml' | 'json'): Promise<RewriteRules> {
-    if (this.#generation !== this.#registry.generation) {
-      this.#cache.clear();
-      this.#generation = this.#registry.generation;
-    }
-    const key = cacheKey(service, kind);
-    const hit = this.#cache.get(key);
-    if (hit) return hit;
-    const generation = this.#generation;
+  get(service: Service, kind: 'xml' | 'json'): Promise<RewriteRules> {
+    return this.#cache.get(cacheKey(service, kind), () => this.#build(service, kind));
+  }
+
+  async #build(service: Service, kind: 'xml' | 'json'): Promise<RewriteRules> {
     const origin = new URL(service.url).origin;
     // Other services on the same upstream origin (e.g. PyWPS's /outputs beside /wps) map to their
     // own proxy URLs; services elsewhere cannot appear in this upstream's documents as its own URLs.
     const siblings = (await this.#registry.list())
       .filter((s) => s.name !== service.name && new URL(s.url).origin === origin)
       .map((s) => ({ upstreamURL: s.url, proxyURL: proxyURLOf(this.#config, s) }));
-    const rules = buildRewriteRules({
+    return buildRewriteRules({
       upstreamURL: service.url,
       proxyURL: proxyURLOf(this.#config, service),
       publicOrigin: publicSide(this.#config).origin,
@@ -54,11 +50,6 @@ export class RewriteRulesCache {
       // own front page stands in for it.
       originRoot: `${this.#config.server.url}/`,
     });
-    if (generation === this.#registry.generation) {
-      if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
-      this.#cache.set(key, rules);
-    }
-    return rules;
   }
 }
 

@@ -1,10 +1,11 @@
 import { TwitcherError } from '../errors.js';
+import { ChangeCache } from '../store/change-cache.js';
 import type { Store } from '../store/types.js';
 import { generateName, sanitizeName } from './names.js';
 import { type ParseServiceOptions, parseServiceInput } from './parse-service.js';
 import type { Service } from './service.js';
 
-/** Most services held by the lookup cache; a registry is small, the bound only guards memory. */
+/** Most services (and as many unknown names) held by the lookup cache; the bound only guards memory. */
 const CACHE_MAX = 10_000;
 const GENERATED_NAME_TRIES = 8;
 
@@ -16,49 +17,25 @@ const GENERATED_NAME_TRIES = 8;
  */
 export class ServiceRegistry {
   readonly #store: Store;
-  readonly #cache = new Map<string, Service>();
-  readonly #unknown = new Set<string>();
-  readonly #unsubscribe: () => void;
-  /** Bumped on every invalidation: a lookup that raced with a change does not cache what it read. */
-  #generation = 0;
+  readonly #cache: ChangeCache<Service>;
 
   constructor(store: Store) {
     this.#store = store;
-    this.#unsubscribe = store.changes.subscribe((event) => {
-      if (event.aggregate !== 'services' && event.aggregate !== 'all') return;
-      this.#generation++;
-      if (event.aggregate === 'services' && event.key !== undefined) {
-        this.#cache.delete(event.key);
-        this.#unknown.delete(event.key);
-      } else {
-        this.#cache.clear();
-        this.#unknown.clear();
-      }
+    this.#cache = new ChangeCache({
+      max: CACHE_MAX,
+      maxAbsent: CACHE_MAX,
+      changes: { feed: store.changes, drop: { services: 'key' } },
     });
   }
 
   /** Changes with every registry change (of any instance): caches derived from the registry compare it. */
   get generation(): number {
-    return this.#generation;
+    return this.#cache.generation;
   }
 
   /** The service of that name, from the cache when possible; undefined when unknown. */
-  async lookup(name: string): Promise<Service | undefined> {
-    const hit = this.#cache.get(name);
-    if (hit) return hit;
-    if (this.#unknown.has(name)) return undefined;
-    const generation = this.#generation;
-    const service = await this.#store.services.get(name);
-    if (generation === this.#generation) {
-      if (service) {
-        if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
-        this.#cache.set(name, service);
-      } else {
-        if (this.#unknown.size >= CACHE_MAX) this.#unknown.clear();
-        this.#unknown.add(name);
-      }
-    }
-    return service;
+  lookup(name: string): Promise<Service | undefined> {
+    return this.#cache.lookup(name, () => this.#store.services.get(name));
   }
 
   list(): Promise<Service[]> {
@@ -112,9 +89,7 @@ export class ServiceRegistry {
   }
 
   close(): void {
-    this.#unsubscribe();
-    this.#cache.clear();
-    this.#unknown.clear();
+    this.#cache.close();
   }
 }
 
