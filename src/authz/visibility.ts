@@ -1,8 +1,9 @@
 /**
  * What a principal may see in a capabilities document: a process, layer, feature type, coverage or
  * tiles layer is listed when the principal holds any of the permissions that use it (one may see
- * what one may use). Pure; answers are memoised per name for as long as the index and principal live.
+ * what one may use). Pure; answers are memoised per name (a bounded LRU) while the index and principal live.
  */
+import { LRUCache } from 'lru-cache';
 import type { ACLIndex } from './acl-index.js';
 import { isVisible } from './check-access.js';
 import type { Principal, ResourceKind } from './model.js';
@@ -46,30 +47,36 @@ export function visibilityOf(
   const listed = LISTED[owsService];
   if (principal.admin) return () => true;
   if (!listed) return () => false;
-  const memo = answersOf(index, principal, owsService);
+  const prefix = prefixOf(index, principal, owsService);
   return (name) => {
-    let v = memo.get(name);
+    const key = prefix + name;
+    let v = answers.get(key);
     if (v === undefined) {
       v = isVisible(index, principal, listed.kind, name, listed.permissions);
-      remember(memo, name, v);
+      answers.set(key, v);
     }
     return v;
   };
 }
 
 /**
- * The answers already given, per ACL index, principal and OWS service, least recently used first.
- * An index and a principal are immutable and replaced on any change (acl-cache.ts, principals.ts),
- * so an answer holds as long as they live: a user fetching the same capabilities again (5,000
- * layers) asks no question twice. Keyed by ids of the objects, so that nothing is pinned; at most
- * `MAX_REMEMBERED` names in all (what an upstream or many users can make the proxy keep).
+ * The answers already given, keyed by ACL index, principal, OWS service and name, least recently
+ * used first out. An index and a principal are immutable and replaced on any change (acl-cache.ts,
+ * principals.ts), so an answer holds as long as they live: a user fetching the same capabilities
+ * again (5,000 layers) asks no question twice. Keyed by ids of the objects, so that nothing is
+ * pinned; at most `MAX_REMEMBERED` answers in all (what an upstream or many users can make the
+ * proxy keep).
  */
-const remembered = new Map<string, Map<string, boolean>>();
 export const MAX_REMEMBERED = 200_000;
+const answers = new LRUCache<string, boolean>({ max: MAX_REMEMBERED });
 /** Index, principal and OWS service triples remembered at most. */
 export const MAX_MEMOS = 1_000;
-/** Names in `remembered` (counted high when an evicted memo is still in use; recounted on eviction). */
-let rememberedNames = 0;
+/**
+ * The key prefix of each triple, least recently used first out. A triple forgotten and seen again
+ * gets a new prefix: its old answers are unreachable and leave `answers` as the least recently used.
+ */
+const prefixes = new LRUCache<string, string>({ max: MAX_MEMOS });
+let lastPrefix = 0;
 
 const ids = new WeakMap<object, number>();
 let lastId = 0;
@@ -82,39 +89,17 @@ function idOf(o: object): number {
   return id;
 }
 
-function answersOf(index: ACLIndex, principal: Principal, owsService: string): Map<string, boolean> {
-  const key = `${idOf(index)} ${idOf(principal)} ${owsService}`;
-  let memo = remembered.get(key);
-  if (memo) remembered.delete(key);
-  else {
-    memo = new Map();
-    // Memos of indexes and principals long gone go too, even small ones.
-    const oldest = remembered.size >= MAX_MEMOS ? remembered.keys().next().value : undefined;
-    if (oldest !== undefined) remembered.delete(oldest);
+function prefixOf(index: ACLIndex, principal: Principal, owsService: string): string {
+  const triple = `${idOf(index)} ${idOf(principal)} ${owsService}`;
+  let prefix = prefixes.get(triple);
+  if (prefix === undefined) {
+    prefix = `${++lastPrefix}\0`;
+    prefixes.set(triple, prefix);
   }
-  remembered.set(key, memo);
-  return memo;
-}
-
-function remember(memo: Map<string, boolean>, name: string, visible: boolean): void {
-  if (memo.size >= MAX_REMEMBERED) memo.clear();
-  memo.set(name, visible);
-  if (++rememberedNames <= MAX_REMEMBERED) return;
-  // Too many: forget the least recently used answers, the ones in use last.
-  let count = 0;
-  for (const m of remembered.values()) count += m.size;
-  for (const [key, m] of remembered) {
-    if (count <= MAX_REMEMBERED) break;
-    if (m === memo) continue;
-    remembered.delete(key);
-    count -= m.size;
-  }
-  rememberedNames = count;
+  return prefix;
 }
 
 /** How many answers, and for how many triples, are remembered in all (tests). */
 export function rememberedAnswers(): { names: number; memos: number } {
-  let names = 0;
-  for (const m of remembered.values()) names += m.size;
-  return { names, memos: remembered.size };
+  return { names: answers.size, memos: prefixes.size };
 }

@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /** The parts of a registered service URL the proxy needs on every request, parsed once. */
 interface ServiceTarget {
   origin: string;
@@ -9,8 +11,9 @@ interface ServiceTarget {
   pinned: ReadonlySet<string>;
 }
 
-const targets = new Map<string, ServiceTarget>();
 const TARGETS_MAX = 10_000;
+/** Parsed service URLs, least recently used first out. */
+const targets = new LRUCache<string, ServiceTarget>({ max: TARGETS_MAX });
 
 function targetOf(serviceURL: string): ServiceTarget {
   let t = targets.get(serviceURL);
@@ -22,7 +25,6 @@ function targetOf(serviceURL: string): ServiceTarget {
       baseQuery: u.search.slice(1),
       pinned: new Set([...u.searchParams.keys()].map((k) => k.toLowerCase())),
     };
-    if (targets.size >= TARGETS_MAX) targets.clear();
     targets.set(serviceURL, t);
   }
   return t;
