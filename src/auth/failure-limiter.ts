@@ -1,19 +1,28 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { TwitcherError } from '../errors.js';
 
 /**
  * Counts failures per key (a user name, a client address) in a sliding window; past `max` the key
- * is refused until its oldest failure leaves the window. Bounded: at most `maxKeys` keys are kept
- * (when full, the key that failed first is forgotten).
+ * is refused until its oldest failure leaves the window. Bounded without letting a flood of new keys
+ * (an attacker with many addresses) lift a block: keys under the limit are kept in an LRU of
+ * `maxKeys` (forgetting one forgives at most `max - 1` failures), keys at the limit apart, never
+ * evicted while their block lasts. Should `maxKeys` keys be blocked at once, a key reaching the
+ * limit stays among the counters (blocked while it is there) until a block ends and frees a place.
  */
 export class FailureLimiter {
-  readonly #failures = new Map<string, number[]>();
+  readonly #counting: LRUCache<string, number[]>;
+  readonly #blocked = new Map<string, number[]>();
+  /** When `#blocked` is full, no sweep of it before this (epoch ms): one a second at most. */
+  #nextSweep = 0;
 
   constructor(
     private readonly max: number,
     private readonly windowMs: number,
     private readonly maxKeys = 100_000,
-  ) {}
+  ) {
+    this.#counting = new LRUCache({ max: maxKeys });
+  }
 
   /** Seconds to wait before `key` may try again, or 0. */
   retryAfter(key: string, now = Date.now()): number {
@@ -25,31 +34,56 @@ export class FailureLimiter {
   fail(key: string, now = Date.now()): void {
     const list = this.#recent(key, now);
     list.push(now);
-    if (!this.#failures.has(key)) {
-      if (this.#failures.size >= this.maxKeys) {
-        const oldest = this.#failures.keys().next();
-        if (!oldest.done) this.#failures.delete(oldest.value);
-      }
-      this.#failures.set(key, list);
+    if (this.#blocked.has(key)) return;
+    if (list.length >= this.max && this.#hasBlockRoom(now)) {
+      this.#counting.delete(key);
+      this.#blocked.set(key, list);
+    } else {
+      this.#counting.set(key, list);
     }
   }
 
   /** Takes back one failure counted at `at` (an attempt counted in advance that succeeded). */
   forgive(key: string, at: number): void {
-    const list = this.#failures.get(key);
+    const list = this.#blocked.get(key) ?? this.#counting.peek(key);
     const i = list?.indexOf(at) ?? -1;
     if (list && i >= 0) list.splice(i, 1);
-    if (list?.length === 0) this.#failures.delete(key);
+    if (list?.length === 0) this.succeed(key);
   }
 
   succeed(key: string): void {
-    this.#failures.delete(key);
+    this.#blocked.delete(key);
+    this.#counting.delete(key);
   }
 
+  /** The failures of `key` still in the window (the stored list, trimmed); a block that ended moves back. */
   #recent(key: string, now: number): number[] {
-    const list = this.#failures.get(key) ?? [];
-    while (list.length > 0 && (list[0] ?? 0) <= now - this.windowMs) list.shift();
+    const blocked = this.#blocked.get(key);
+    const list = blocked ?? this.#counting.get(key) ?? [];
+    this.#trim(list, now);
+    if (blocked && list.length < this.max) {
+      this.#blocked.delete(key);
+      if (list.length > 0) this.#counting.set(key, list);
+    }
     return list;
+  }
+
+  #trim(list: number[], now: number): void {
+    while (list.length > 0 && (list[0] ?? 0) <= now - this.windowMs) list.shift();
+  }
+
+  /** Whether one more key may be kept apart as blocked; when full, drops the blocks that ended. */
+  #hasBlockRoom(now: number): boolean {
+    if (this.#blocked.size < this.maxKeys) return true;
+    if (now < this.#nextSweep) return false;
+    this.#nextSweep = now + 1000;
+    for (const [key, list] of this.#blocked) {
+      this.#trim(list, now);
+      if (list.length >= this.max) continue;
+      this.#blocked.delete(key);
+      if (list.length > 0) this.#counting.set(key, list);
+    }
+    return this.#blocked.size < this.maxKeys;
   }
 }
 
@@ -59,6 +93,8 @@ export const CREDENTIAL_WINDOW_MS = 5 * 60_000;
 export interface CredentialThrottleOptions {
   /** The clock (epoch ms); tests pass their own. */
   now?: () => number;
+  /** User names and address blocks counted at most (FailureLimiter); tests pass a small one. */
+  maxKeys?: number;
 }
 
 /**
@@ -77,7 +113,7 @@ export class CredentialThrottle {
   readonly #key = randomBytes(32);
 
   constructor(max: number, options: CredentialThrottleOptions = {}) {
-    this.#limiter = new FailureLimiter(max, CREDENTIAL_WINDOW_MS);
+    this.#limiter = new FailureLimiter(max, CREDENTIAL_WINDOW_MS, options.maxKeys);
     this.#now = options.now ?? Date.now;
   }
 
