@@ -1,4 +1,4 @@
-/** JSON shapes of the authorization admin API, and the lookups its routes share. */
+/** Records as the authorization admin API answers them (authz-schemas.ts), and the lookups its routes share. */
 import {
   type GroupRecord,
   type PermissionRecord,
@@ -7,15 +7,9 @@ import {
 } from '../authz/model.js';
 import { TwitcherError } from '../errors.js';
 import type { Store } from '../store/types.js';
+import type { GroupJSON, PermissionJSON, ResourceJSON } from './authz-schemas.js';
 
-export interface GroupJSON {
-  name: string;
-  priority: number;
-  description: string;
-  builtin: boolean;
-  created_at: string;
-}
-
+/** A group as answered, `builtin` for the implicit ones. */
 export function toGroupJSON(g: GroupRecord): GroupJSON {
   return {
     name: g.name,
@@ -24,17 +18,6 @@ export function toGroupJSON(g: GroupRecord): GroupJSON {
     builtin: SPECIAL_GROUPS.includes(g.name),
     created_at: new Date(g.createdAt).toISOString(),
   };
-}
-
-export interface ResourceJSON {
-  id: number;
-  service: string;
-  parent: number | null;
-  kind: string;
-  name: string;
-  /** Names from the service down, joined by '/'. */
-  path: string;
-  created_at: string;
 }
 
 /** `all`: the service's resources, to build each one's path. */
@@ -59,18 +42,7 @@ export function toResourceJSON(r: ResourceRecord, all: readonly ResourceRecord[]
   };
 }
 
-export interface PermissionJSON {
-  id: number;
-  user?: string;
-  group?: string;
-  service: string;
-  resource: number | null;
-  permission: string;
-  access: string;
-  scope: string;
-  created_at: string;
-}
-
+/** A permission as answered: its grantee as `user` or `group`. */
 export function toPermissionJSON(p: PermissionRecord): PermissionJSON {
   return {
     id: p.id,
@@ -133,50 +105,3 @@ export async function findResource(
   }
   return matches[0] as ResourceRecord;
 }
-
-/** 422 with every field problem at once. */
-export function failFields(errors: { field: string; message: string }[]): never {
-  throw new TwitcherError('validation_failed', {
-    description: errors.map((e) => `${e.field} ${e.message}`).join('; '),
-    fields: errors,
-  });
-}
-
-export const groupSchema = {
-  type: 'object',
-  properties: {
-    name: { type: 'string' },
-    priority: { type: 'integer', description: 'Higher wins over lower; deny wins at equal priority.' },
-    description: { type: 'string' },
-    builtin: { type: 'boolean', description: 'administrators, anonymous and authenticated' },
-    created_at: { type: 'string', format: 'date-time' },
-  },
-} as const;
-
-export const resourceSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    service: { type: 'string' },
-    parent: { type: ['integer', 'null'] },
-    kind: { type: 'string', enum: ['process', 'layer', 'featuretype', 'coverage', 'record', 'path'] },
-    name: { type: 'string' },
-    path: { type: 'string', description: 'Names from the service down, joined by /' },
-    created_at: { type: 'string', format: 'date-time' },
-  },
-} as const;
-
-export const permissionSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    user: { type: 'string' },
-    group: { type: 'string' },
-    service: { type: 'string' },
-    resource: { type: ['integer', 'null'], description: 'null: the service itself' },
-    permission: { type: 'string', example: 'execute' },
-    access: { type: 'string', enum: ['allow', 'deny'] },
-    scope: { type: 'string', enum: ['match', 'recursive'] },
-    created_at: { type: 'string', format: 'date-time' },
-  },
-} as const;

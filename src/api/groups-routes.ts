@@ -1,10 +1,13 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { ANONYMOUS_GROUP, AUTHENTICATED_GROUP } from '../authz/model.js';
-import { type FieldError, TwitcherError } from '../errors.js';
+import { TwitcherError } from '../errors.js';
 import type { Store } from '../store/types.js';
-import { failFields, groupSchema, toGroupJSON } from './authz-json.js';
-import { objectBody } from './json-body.js';
-import { problemSchema } from './service-schemas.js';
+import { toGroupJSON } from './authz-json.js';
+import { Group, GroupCreate, GroupPatch, GroupWithMembers, MemberParams } from './authz-schemas.js';
+import { errors, NameParams, NoContent, security } from './common-schemas.js';
+import { adminPlugin } from './validation.js';
 
 interface Options {
   store: Store;
@@ -12,60 +15,18 @@ interface Options {
 }
 
 const tags = ['groups'];
-const security = [{ basicAuth: [] }];
-const noValidation = () => () => true;
-const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
-const MAX_DESCRIPTION = 1024;
-const PRIORITY = 1_000_000;
-const nameParam = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } as const;
-const memberParams = {
-  type: 'object',
-  required: ['name', 'user'],
-  properties: { name: { type: 'string' }, user: { type: 'string' } },
-} as const;
-const errors = { 401: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 
 function groupNotFound(name: string): TwitcherError {
   return new TwitcherError('not_found', { description: `No group "${name}".` });
 }
 
-function parseGroupFields(body: Record<string, unknown>, creating: boolean) {
-  const fields: FieldError[] = Object.keys(body)
-    .filter((k) => !['name', 'priority', 'description'].includes(k) || (!creating && k === 'name'))
-    .map((field) => ({ field, message: 'is not a known field' }));
-  const { name, priority, description } = body;
-  if (creating && (typeof name !== 'string' || !GROUP_NAME.test(name))) {
-    fields.push({
-      field: 'name',
-      message: 'must be 1 to 64 letters, digits or ._@- (starting with a letter or digit)',
-    });
-  }
-  if (priority !== undefined && (!Number.isInteger(priority) || Math.abs(priority as number) >= PRIORITY)) {
-    fields.push({
-      field: 'priority',
-      message: `must be an integer between -${PRIORITY - 1} and ${PRIORITY - 1}`,
-    });
-  }
-  if (
-    description !== undefined &&
-    (typeof description !== 'string' || description.length > MAX_DESCRIPTION)
-  ) {
-    fields.push({
-      field: 'description',
-      message: `must be a string of at most ${MAX_DESCRIPTION} characters`,
-    });
-  }
-  if (fields.length > 0) failFields(fields);
-  return {
-    name: name as string,
-    ...(priority !== undefined && { priority: priority as number }),
-    ...(description !== undefined && { description: description as string }),
-  };
-}
-
 /** Groups and their members (administrator only). */
-export async function groupsRoutes(app: FastifyInstance, { store, requireAdmin }: Options): Promise<void> {
-  app.addHook('preHandler', requireAdmin);
+export async function groupsRoutes(
+  fastify: FastifyInstance,
+  { store, requireAdmin }: Options,
+): Promise<void> {
+  adminPlugin(fastify, requireAdmin);
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(
     '/groups',
@@ -74,7 +35,7 @@ export async function groupsRoutes(app: FastifyInstance, { store, requireAdmin }
         tags,
         security,
         summary: 'List the groups',
-        response: { 200: { type: 'array', items: groupSchema } },
+        response: { 200: Type.Array(Group) },
       },
     },
     async () => (await store.groups.list()).map(toGroupJSON),
@@ -87,27 +48,14 @@ export async function groupsRoutes(app: FastifyInstance, { store, requireAdmin }
         tags,
         security,
         summary: 'Add a group',
-        body: {
-          type: 'object',
-          required: ['name'],
-          additionalProperties: false,
-          properties: {
-            name: { type: 'string' },
-            priority: { type: 'integer', default: 0 },
-            description: { type: 'string', default: '' },
-          },
-        },
-        response: { 201: groupSchema, ...errors },
+        description: 'priority defaults to 0, description to an empty one.',
+        body: GroupCreate,
+        response: { 201: Group, ...errors },
       },
-      validatorCompiler: noValidation,
     },
     async (request, reply) => {
-      const f = parseGroupFields(objectBody(request.body), true);
-      const group = await store.groups.create({
-        name: f.name,
-        priority: f.priority ?? 0,
-        description: f.description ?? '',
-      });
+      const { name, priority = 0, description = '' } = request.body;
+      const group = await store.groups.create({ name, priority, description });
       return reply
         .code(201)
         .header('Location', `/groups/${encodeURIComponent(group.name)}`)
@@ -115,21 +63,15 @@ export async function groupsRoutes(app: FastifyInstance, { store, requireAdmin }
     },
   );
 
-  app.get<{ Params: { name: string } }>(
+  app.get(
     '/groups/:name',
     {
       schema: {
         tags,
         security,
         summary: 'Get a group and its members',
-        params: nameParam,
-        response: {
-          200: {
-            ...groupSchema,
-            properties: { ...groupSchema.properties, members: { type: 'array', items: { type: 'string' } } },
-          },
-          ...errors,
-        },
+        params: NameParams,
+        response: { 200: GroupWithMembers, ...errors },
       },
     },
     async (request) => {
@@ -139,40 +81,34 @@ export async function groupsRoutes(app: FastifyInstance, { store, requireAdmin }
     },
   );
 
-  app.patch<{ Params: { name: string } }>(
+  app.patch(
     '/groups/:name',
     {
       schema: {
         tags,
         security,
         summary: "Change a group's priority or description",
-        params: nameParam,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { priority: { type: 'integer' }, description: { type: 'string' } },
-        },
-        response: { 200: groupSchema, ...errors },
+        params: NameParams,
+        body: GroupPatch,
+        response: { 200: Group, ...errors },
       },
-      validatorCompiler: noValidation,
     },
     async (request) => {
-      const f = parseGroupFields(objectBody(request.body), false);
-      const group = await store.groups.update(request.params.name, f);
+      const group = await store.groups.update(request.params.name, request.body);
       if (!group) throw groupNotFound(request.params.name);
       return toGroupJSON(group);
     },
   );
 
-  app.delete<{ Params: { name: string } }>(
+  app.delete(
     '/groups/:name',
     {
       schema: {
         tags,
         security,
         summary: 'Remove a group (refused while it has members or permissions)',
-        params: nameParam,
-        response: { 204: { type: 'null' }, ...errors },
+        params: NameParams,
+        response: { 204: NoContent, ...errors },
       },
     },
     async (request, reply) => {
@@ -181,29 +117,29 @@ export async function groupsRoutes(app: FastifyInstance, { store, requireAdmin }
     },
   );
 
-  app.get<{ Params: { name: string } }>(
+  app.get(
     '/groups/:name/members',
     {
       schema: {
         tags,
         security,
         summary: 'List the members of a group',
-        params: nameParam,
-        response: { 200: { type: 'array', items: { type: 'string' } }, ...errors },
+        params: NameParams,
+        response: { 200: Type.Array(Type.String()), ...errors },
       },
     },
     async (request) => store.groups.members(request.params.name),
   );
 
-  app.get<{ Params: { name: string } }>(
+  app.get(
     '/users/:name/groups',
     {
       schema: {
         tags,
         security,
         summary: 'List the groups a user is a member of (besides the implicit anonymous and authenticated)',
-        params: nameParam,
-        response: { 200: { type: 'array', items: groupSchema }, ...errors },
+        params: NameParams,
+        response: { 200: Type.Array(Group), ...errors },
       },
     },
     async (request) => {
@@ -222,15 +158,15 @@ export async function groupsRoutes(app: FastifyInstance, { store, requireAdmin }
     }
   };
 
-  app.put<{ Params: { name: string; user: string } }>(
+  app.put(
     '/groups/:name/members/:user',
     {
       schema: {
         tags,
         security,
         summary: 'Add a user to a group (201 when added, 204 when already a member)',
-        params: memberParams,
-        response: { 201: { type: 'null' }, 204: { type: 'null' }, ...errors },
+        params: MemberParams,
+        response: { 201: NoContent, 204: NoContent, ...errors },
       },
     },
     async (request, reply) => {
@@ -240,15 +176,15 @@ export async function groupsRoutes(app: FastifyInstance, { store, requireAdmin }
     },
   );
 
-  app.delete<{ Params: { name: string; user: string } }>(
+  app.delete(
     '/groups/:name/members/:user',
     {
       schema: {
         tags,
         security,
         summary: 'Remove a user from a group',
-        params: memberParams,
-        response: { 204: { type: 'null' }, ...errors },
+        params: MemberParams,
+        response: { 204: NoContent, ...errors },
       },
     },
     async (request, reply) => {
