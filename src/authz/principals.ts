@@ -15,12 +15,11 @@
  */
 import { claimAt } from '../oauth/tokens/external-claims.js';
 import type { AccessTokenInfo } from '../oauth/tokens/types.js';
-import { parseDN } from '../pki/ca/name.js';
-import { OID_COMMON_NAME } from '../pki/x509/dn.js';
+import { dnKey, keyOf, parseDN, tryDNKey } from '../pki/x509/dn/index.js';
+import { OID_COMMON_NAME } from '../pki/x509/oids.js';
 import type { CertificateIdentity, Subject } from '../policy/subject.js';
 import { ChangeCache } from '../store/change-cache.js';
 import type { Store, UserRecord } from '../store/types.js';
-import { dnKey, keyOf, tryDNKey } from './dn-key.js';
 import {
   ADMINISTRATORS,
   ANONYMOUS_GROUP,

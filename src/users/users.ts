@@ -1,5 +1,5 @@
 import { hashPassword } from '../auth/password.js';
-import { tryDNKey } from '../authz/dn-key.js';
+import { tryDNKey } from '../pki/x509/dn/index.js';
 import { type FieldError, TwitcherError } from '../errors.js';
 import type { UserRecord, UserRepository } from '../store/types.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseCertificate } from '../../src/pki/x509/certificate.js';
-import { appendedCommonName } from '../../src/pki/x509/dn.js';
+import { appendedCommonName } from '../../src/pki/x509/dn/index.js';
 import { makeCert, type NameSpec } from '../helpers/certs.js';
 
 async function nameOf(subject: NameSpec) {

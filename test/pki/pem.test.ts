@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseHeaderCertificate, parsePEMChain } from '../../src/pki/x509/pem.js';
-import { createTrustAnchors, validateClientChain } from '../../src/pki/x509/validate-chain.js';
+import { createTrustAnchors } from '../../src/pki/x509/trust-anchors.js';
+import { validateClientChain } from '../../src/pki/x509/validate-chain.js';
 import { makeCA, makeEEC, makeProxy, privateKeyPem } from '../helpers/certs.js';
 import { assertRefused } from './assert-refused.js';
 

@@ -3,11 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import {
-  loadTrustAnchors,
-  TrustAnchorError,
-  validateClientChain,
-} from '../../src/pki/x509/validate-chain.js';
+import { loadTrustAnchors, TrustAnchorError } from '../../src/pki/x509/trust-anchors.js';
+import { validateClientChain } from '../../src/pki/x509/validate-chain.js';
 import { makeCA, makeEEC, makeIntermediate } from '../helpers/certs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twitcher-anchors-'));

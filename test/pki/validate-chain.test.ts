@@ -7,7 +7,8 @@ import {
   OID_PPL_INDEPENDENT,
 } from '../../src/pki/x509/oids.js';
 import * as x509 from '../../src/pki/x509/peculiar-x509.js';
-import { createTrustAnchors, validateClientChain } from '../../src/pki/x509/validate-chain.js';
+import { createTrustAnchors } from '../../src/pki/x509/trust-anchors.js';
+import { validateClientChain } from '../../src/pki/x509/validate-chain.js';
 import {
   BASE_NAME,
   chainOf,

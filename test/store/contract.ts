@@ -671,7 +671,7 @@ export function authzStoreContract(name: string, factory: StoreFactory): void {
         certificateDN: 'CN=Alice Smith,OU=Users,O=Example',
       });
       await user(store, 'bob');
-      const { dnKey } = await import('../../src/authz/dn-key.js');
+      const { dnKey } = await import('../../src/pki/x509/dn/index.js');
       assert.equal(
         (await store.users.findByCertificateDN(dnKey('/O=Example/OU=Users/CN=alice  smith')))?.username,
         'alice',

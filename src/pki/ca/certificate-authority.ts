@@ -45,6 +45,7 @@ import {
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TwitcherError } from '../../errors.js';
+import { DNSyntaxError, dnKey, encodeDN, nameFromDER, opensslNameHash } from '../x509/dn/index.js';
 import { OID_KP_CLIENT_AUTH } from '../x509/oids.js';
 import * as x509 from '../x509/peculiar-x509.js';
 import { toPEM } from '../x509/pem.js';
@@ -63,17 +64,6 @@ import {
   subjectKeyIdentifierExtension,
 } from './certificate.js';
 import type { ParsedCSR } from './csr.js';
-import {
-  DNSyntaxError,
-  encodeDN,
-  formatDN,
-  formatOneLine,
-  nameAttributes,
-  opensslNameHash,
-  sameName,
-} from './name.js';
-
-export { toPEM };
 
 export type CAKeyType = 'ec-p256' | 'rsa-3072';
 
@@ -327,7 +317,7 @@ export async function openCertificateAuthority(
   }
   const skiHex = peculiar.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   const caKeyId = skiHex ? Buffer.from(skiHex, 'hex') : keyIdentifier(parts.spki);
-  if (opts.subjectDN !== undefined && !sameName(encodeDN(opts.subjectDN), parts.subject)) {
+  if (opts.subjectDN !== undefined && dnKey(opts.subjectDN) !== nameFromDER(parts.subject).key) {
     warnings.push(
       `configured subjectDN '${opts.subjectDN}' differs from the existing CA certificate's subject`,
     );
@@ -335,10 +325,10 @@ export async function openCertificateAuthority(
 
   const caSubject = parts.subject;
   const caNotAfterMs = notAfter.getTime();
-  const subjectAttrs = nameAttributes(caSubject);
+  const caName = nameFromDER(caSubject);
   const subjectHash = opensslNameHash(caSubject);
   const pem = toPEM(der);
-  const policy = signingPolicy(formatOneLine(subjectAttrs), opts.issuedSubjectBases);
+  const policy = signingPolicy(caName.legacy, opts.issuedSubjectBases);
 
   function issue(request: IssueRequest): Buffer {
     const { csr, lifetimeSeconds, serial } = request;
@@ -362,7 +352,7 @@ export async function openCertificateAuthority(
     if (subject.length <= 2) {
       throw new TwitcherError('invalid_request', { description: 'empty certificate subject' });
     }
-    if (sameName(subject, caSubject)) {
+    if (nameFromDER(subject).key === caName.key) {
       throw new TwitcherError('invalid_request', {
         description: 'certificate subject equals the CA subject',
       });
@@ -396,7 +386,7 @@ export async function openCertificateAuthority(
 
   return {
     certificate: { der, pem },
-    subjectDN: formatDN(subjectAttrs),
+    subjectDN: caName.rfc4514,
     subjectHash,
     signatureAlgorithm: scheme.name,
     notAfter,
@@ -419,7 +409,7 @@ export async function openCertificateAuthority(
 function signingPolicy(caOneLine: string, bases: string[] | undefined): string {
   const patterns = (bases && bases.length > 0 ? bases : ['*']).map((b) => {
     if (b === '*') return '"*"';
-    const one = formatOneLine(nameAttributes(encodeDN(b)));
+    const one = nameFromDER(encodeDN(b)).legacy;
     return `"${one}/*"`;
   });
   return [

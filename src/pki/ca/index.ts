@@ -8,6 +8,4 @@ export {
   type OpenCertificateAuthorityOptions,
   openCertificateAuthority,
   type TrustRootFile,
-  toPEM,
 } from './certificate-authority.js';
-export { DNSyntaxError, escapeDNValue, formatDN, opensslNameHash, parseDN, userSubjectDN } from './name.js';

@@ -6,13 +6,9 @@
 import { TwitcherError } from '../../errors.js';
 import type { CertificateRepository, UserRepository } from '../../store/types.js';
 import { createUserVerifier } from '../../users/verify-user.js';
-import {
-  BACKDATE_SECONDS,
-  type CertificateAuthority,
-  randomSerial,
-  toPEM,
-  userSubjectDN,
-} from '../ca/index.js';
+import { BACKDATE_SECONDS, type CertificateAuthority, randomSerial } from '../ca/index.js';
+import { userSubjectDN } from '../x509/dn/index.js';
+import { toPEM } from '../x509/pem.js';
 import type { LogonBackend } from './logon-backend.js';
 
 export interface CALogonBackendOptions {

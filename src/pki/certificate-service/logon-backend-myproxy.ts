@@ -13,7 +13,6 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/config.js';
 import { TwitcherError } from '../../errors.js';
-import { toPEM } from '../ca/index.js';
 import {
   checkPassphrase,
   checkUsername,
@@ -22,6 +21,7 @@ import {
   myproxyLogon,
   myproxyServerIdentity,
 } from '../myproxy/index.js';
+import { toPEM } from '../x509/pem.js';
 import type { LogonBackend, TrustRootFile } from './logon-backend.js';
 
 /** get-trustroots needs no authentication: cache the answer so it cannot make us dial at will. */

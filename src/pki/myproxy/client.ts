@@ -26,8 +26,8 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { connect, type SecureVersion, type TLSSocket } from 'node:tls';
 import { TwitcherError } from '../../errors.js';
-import { toPEM } from '../ca/certificate-authority.js';
 import { childrenOf, DerError, readChildren, readSingle, TAG } from '../x509/der.js';
+import { toPEM } from '../x509/pem.js';
 import {
   buildGetRequest,
   buildTrustRootsRequest,

@@ -1,7 +1,7 @@
 /**
  * Who the MyProxy server must be, checked the way MyProxy's own clients do (GCT PROTOCOL A.1,
  * myproxy-logon; MyProxyClient's SERVER_CN_PREFIXES): with a configured `serverDN`, the server
- * certificate's subject must be that DN (compared as OpenSSL compares names: case and white space
+ * certificate's subject must be that DN (compared in the one canonical form, x509/dn/key.ts: case and white space
  * insensitive); otherwise its last CN must be `host/<name>`, `myproxy/<name>` or `<name>`, where
  * `<name>` is the host name connected to (or the configured server name), or a subjectAltName
  * DNS/IP entry must match it (RFC 6125, node's checkServerIdentity). Grid host certificates often
@@ -10,9 +10,8 @@
  */
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { certificateParts } from '../ca/certificate.js';
-import { encodeDN, nameAttributes, sameName } from '../ca/name.js';
-
-const OID_CN = '2.5.4.3';
+import { type DistinguishedName, encodeDN, nameFromDER } from '../x509/dn/index.js';
+import { OID_COMMON_NAME } from '../x509/oids.js';
 
 export class ServerIdentityError extends Error {
   override readonly name = 'ServerIdentityError';
@@ -24,24 +23,24 @@ export function myproxyServerIdentity(
   expectedName: string,
   serverDN?: string,
 ): (hostname: string, cert: PeerCertificate) => Error | undefined {
-  const expectedDN = serverDN === undefined ? undefined : encodeDN(serverDN);
+  const expectedDN = serverDN === undefined ? undefined : nameFromDER(encodeDN(serverDN));
   const want = expectedName.toLowerCase().replace(/\.$/, '');
   return (_hostname, cert) => {
-    let subject: Buffer;
+    let subject: DistinguishedName;
     try {
-      subject = certificateParts(cert.raw).subject;
+      subject = nameFromDER(certificateParts(cert.raw).subject);
     } catch (err) {
       return new ServerIdentityError(`unreadable server certificate: ${(err as Error).message}`);
     }
     if (expectedDN) {
-      if (sameName(subject, expectedDN)) return undefined;
+      if (subject.key === expectedDN.key) return undefined;
       return new ServerIdentityError(
         `server certificate subject is not the configured server DN ${serverDN}`,
       );
     }
-    const cns = nameAttributes(subject)
+    const cns = subject.rdns
       .flat()
-      .filter((a) => a.type === OID_CN)
+      .filter((a) => a.type === OID_COMMON_NAME)
       .map((a) => a.value.toLowerCase());
     const cn = cns[cns.length - 1];
     if (cn !== undefined && [want, `host/${want}`, `myproxy/${want}`].includes(cn)) return undefined;

@@ -8,7 +8,7 @@
 import { createHash, type KeyObject, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import type { Certificate as AsnCertificate } from '@peculiar/asn1-x509';
 import { type DerError, readSingle, TAG } from './der.js';
-import { appendedCommonName, type DistinguishedName, distinguishedName } from './dn.js';
+import { appendedCommonName, type DistinguishedName, distinguishedName } from './dn/index.js';
 import {
   type BasicConstraints,
   decodeBasicConstraints,

@@ -1,7 +1,25 @@
 /**
  * The object identifiers of pki/, in one table: the validator's, the CSR parser's and the online CA's.
- * Attribute types of names are in dn/attribute-types.ts, with their names.
+ * The names of the attribute types are in dn/attribute-types.ts.
  */
+
+// Attribute types of names (RFC 4519, RFC 4524, PKCS #9)
+export const OID_COMMON_NAME = '2.5.4.3';
+export const OID_SURNAME = '2.5.4.4';
+export const OID_SERIAL_NUMBER = '2.5.4.5';
+export const OID_COUNTRY_NAME = '2.5.4.6';
+export const OID_LOCALITY_NAME = '2.5.4.7';
+export const OID_STATE_OR_PROVINCE_NAME = '2.5.4.8';
+export const OID_STREET_ADDRESS = '2.5.4.9';
+export const OID_ORGANIZATION_NAME = '2.5.4.10';
+export const OID_ORGANIZATIONAL_UNIT_NAME = '2.5.4.11';
+export const OID_TITLE = '2.5.4.12';
+export const OID_GIVEN_NAME = '2.5.4.42';
+export const OID_INITIALS = '2.5.4.43';
+export const OID_GENERATION_QUALIFIER = '2.5.4.44';
+export const OID_DOMAIN_COMPONENT = '0.9.2342.19200300.100.1.25';
+export const OID_USER_ID = '0.9.2342.19200300.100.1.1';
+export const OID_EMAIL_ADDRESS = '1.2.840.113549.1.9.1';
 
 // RFC 5280 §4.2.1 standard extensions
 export const OID_SUBJECT_KEY_IDENTIFIER = '2.5.29.14';

@@ -10,7 +10,7 @@ import { parsePEMChain } from './pem.js';
 
 export interface TrustAnchors {
   readonly certificates: readonly ParsedCertificate[];
-  /** By canonical subject key (dn.ts); several when a CA was re-keyed under the same name. */
+  /** By canonical subject key (dn/key.ts); several when a CA was re-keyed under the same name. */
   readonly bySubject: ReadonlyMap<string, readonly ParsedCertificate[]>;
   /** What was not loaded, and why (unreadable file, not a certificate, not a CA). */
   readonly skipped: readonly { readonly source: string; readonly reason: string }[];

@@ -30,19 +30,11 @@ import {
   selfIssued,
   signedBy,
 } from './certificate.js';
-import { appendedCommonName } from './dn.js';
+import { appendedCommonName } from './dn/index.js';
 import { invalidCertificate } from './invalid-certificate.js';
 import { OID_ANY_EXTENDED_KEY_USAGE, OID_KP_CLIENT_AUTH, RECOGNISED_EXTENSIONS } from './oids.js';
 import { type ProxyPolicyKind, policyKind } from './proxy-cert-info.js';
 import type { TrustAnchors } from './trust-anchors.js';
-
-export { parseHeaderCertificate, parsePEMChain } from './pem.js';
-export {
-  createTrustAnchors,
-  loadTrustAnchors,
-  TrustAnchorError,
-  type TrustAnchors,
-} from './trust-anchors.js';
 
 export interface ValidateChainOptions {
   /** The time to validate at (default: now). */

@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { TwitcherError } from '../../../src/errors.js';
 import { parseCertificateRequest } from '../../../src/pki/ca/csr.js';
-import { openCertificateAuthority, randomSerial, toPEM, userSubjectDN } from '../../../src/pki/ca/index.js';
+import { openCertificateAuthority, randomSerial } from '../../../src/pki/ca/index.js';
+import { userSubjectDN } from '../../../src/pki/x509/dn/index.js';
 import * as x509 from '../../../src/pki/x509/peculiar-x509.js';
+import { toPEM } from '../../../src/pki/x509/pem.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twitcher-ca-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -16,9 +16,7 @@ import {
   signatureSchemeFor,
   signCertificate,
 } from '../../../src/pki/ca/certificate.js';
-import { toPEM } from '../../../src/pki/ca/certificate-authority.js';
 import { parseCertificateRequestDER } from '../../../src/pki/ca/csr.js';
-import { encodeDN } from '../../../src/pki/ca/name.js';
 import { myproxyGetTrustRoots, myproxyLogon } from '../../../src/pki/myproxy/index.js';
 import {
   buildGetRequest,
@@ -29,6 +27,8 @@ import {
   responseError,
 } from '../../../src/pki/myproxy/protocol.js';
 import { encodeOid, octetString, seq } from '../../../src/pki/x509/der.js';
+import { encodeDN } from '../../../src/pki/x509/dn/index.js';
+import { toPEM } from '../../../src/pki/x509/pem.js';
 
 // ------------------------------------------------------------------------------ test PKI
 
