@@ -1,20 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { createAuditRepository } from '../audit-repository.js';
-import {
-  createGroupRepository,
-  createPermissionRepository,
-  createResourceRepository,
-} from '../authz-repositories.js';
 import { LocalChangeFeed } from '../change-feed.js';
 import { migrateToLatest } from '../migrations/index.js';
-import {
-  createCertificateRepository,
-  createClientRepository,
-  createTokenRepository,
-} from '../oauth-repositories.js';
-import { createServiceRepository, createUserRepository, type DialectHooks } from '../repositories.js';
+import type { DialectHooks } from '../repositories/dialect-hooks.js';
+import { createRepositories } from '../repositories/index.js';
 import type { Database } from '../schema.js';
 import type { ChangeEvent, Store } from '../types.js';
 
@@ -74,15 +64,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
 
   return {
     dialect: 'postgres',
-    services: createServiceRepository(db, hooks),
-    users: createUserRepository(db, hooks),
-    clients: createClientRepository(db, hooks),
-    tokens: createTokenRepository(db, hooks),
-    certificates: createCertificateRepository(db, hooks),
-    groups: createGroupRepository(db, hooks),
-    resources: createResourceRepository(db, hooks),
-    permissions: createPermissionRepository(db, hooks),
-    audit: createAuditRepository(db),
+    ...createRepositories(db, hooks),
     changes: feed,
     async ping() {
       await sql`select 1`.execute(db);

@@ -3,9 +3,9 @@
  * Aggregated records (a key, a count) are upserted: one row per key, the counts added.
  */
 import type { Insertable, Kysely } from 'kysely';
-import { TwitcherError } from '../errors.js';
-import type { AuditTable, Database } from './schema.js';
-import type { AuditRecord, AuditRepository } from './types.js';
+import { TwitcherError } from '../../errors.js';
+import type { AuditTable, Database } from '../schema.js';
+import type { AuditRecord, AuditRepository } from '../types.js';
 
 /** Rows per INSERT: well under SQLite's limit of bound parameters. */
 const INSERT_CHUNK = 500;

@@ -1,24 +1,16 @@
+/** The registry of upstream services (both dialects). */
 import type { Kysely } from 'kysely';
-import { tryDNKey } from '../authz/dn-key.js';
-import { TwitcherError } from '../errors.js';
+import { TwitcherError } from '../../errors.js';
 import {
   type AuthMode,
   LIMIT_NAMES,
   type Service,
   type ServiceLimits,
   type ServiceType,
-} from '../registry/service.js';
-import type { Database } from './schema.js';
-import type { ChangeEvent, ServiceRepository, UserRecord, UserRepository } from './types.js';
-
-/** What differs between the dialects for the repositories. */
-export interface DialectHooks {
-  isUniqueViolation(err: unknown): boolean;
-  /** How a boolean is bound: SQLite takes 0/1. */
-  bool(value: boolean): number | boolean;
-  /** Called after every committed write. */
-  notify(event: ChangeEvent): Promise<void> | void;
-}
+} from '../../registry/service.js';
+import type { Database } from '../schema.js';
+import type { ServiceRepository } from '../types.js';
+import type { DialectHooks } from './dialect-hooks.js';
 
 type ServiceRow = Pick<
   Database['services'],
@@ -77,6 +69,7 @@ function serviceRow(service: Service, hooks: DialectHooks) {
   };
 }
 
+/** The registry's services; every write is announced as `{aggregate: 'services', key}`. */
 export function createServiceRepository(db: Kysely<Database>, hooks: DialectHooks): ServiceRepository {
   const duplicate = (name: string) =>
     new TwitcherError('duplicate_name', { description: `A service named "${name}" already exists.` });
@@ -147,127 +140,6 @@ export function createServiceRepository(db: Kysely<Database>, hooks: DialectHook
       const n = Number(result.numDeletedRows);
       if (n > 0) await hooks.notify({ aggregate: 'services' });
       return n;
-    },
-  };
-}
-
-export function createUserRepository(db: Kysely<Database>, hooks: DialectHooks): UserRepository {
-  const columns = ['username', 'password_hash', 'is_admin', 'created_at', 'certificate_dn'] as const;
-  const toUser = (row: Pick<Database['users'], (typeof columns)[number]>): UserRecord => ({
-    username: row.username,
-    passwordHash: row.password_hash,
-    isAdmin: Boolean(row.is_admin),
-    createdAt: Number(row.created_at),
-    ...(row.certificate_dn !== null && { certificateDN: row.certificate_dn }),
-  });
-  const dnColumns = (dn: string | undefined) => {
-    if (dn === undefined) return { certificate_dn: null, certificate_dn_key: null };
-    const key = tryDNKey(dn);
-    if (key === undefined) {
-      throw new TwitcherError('validation_failed', {
-        description: 'certificate_dn is not a distinguished name.',
-        fields: [
-          {
-            field: 'certificate_dn',
-            message: 'must be a DN such as CN=alice,O=Example or /O=Example/CN=alice',
-          },
-        ],
-      });
-    }
-    return { certificate_dn: dn, certificate_dn_key: key };
-  };
-  const dnTaken = (dn: string) =>
-    new TwitcherError('duplicate_name', { description: `Another user has the certificate DN "${dn}".` });
-  const authzChanged = () => hooks.notify({ aggregate: 'authz' });
-  const get = async (username: string) => {
-    const row = await db
-      .selectFrom('users')
-      .select(columns)
-      .where('username', '=', username)
-      .executeTakeFirst();
-    return row ? toUser(row) : undefined;
-  };
-  return {
-    get,
-    async create(user) {
-      const createdAt = Date.now();
-      try {
-        await db
-          .insertInto('users')
-          .values({
-            username: user.username,
-            password_hash: user.passwordHash,
-            is_admin: hooks.bool(user.isAdmin),
-            created_at: createdAt,
-            ...dnColumns(user.certificateDN),
-          })
-          .execute();
-      } catch (err) {
-        if (hooks.isUniqueViolation(err)) {
-          if (user.certificateDN !== undefined && !(await get(user.username)))
-            throw dnTaken(user.certificateDN);
-          throw new TwitcherError('duplicate_name', {
-            description: `A user named "${user.username}" already exists.`,
-          });
-        }
-        throw err;
-      }
-      if (user.certificateDN !== undefined) await authzChanged();
-      return { ...user, createdAt };
-    },
-    async list() {
-      const rows = await db.selectFrom('users').select(columns).orderBy('username').execute();
-      return rows.map(toUser);
-    },
-    async setPasswordHash(username, passwordHash) {
-      const r = await db
-        .updateTable('users')
-        .set({ password_hash: passwordHash })
-        .where('username', '=', username)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    },
-    async delete(username) {
-      // One transaction: the user, its memberships and permissions go; its clients stay, ownerless.
-      const deleted = await db.transaction().execute(async (trx) => {
-        const row = await trx
-          .selectFrom('users')
-          .select('id')
-          .where('username', '=', username)
-          .executeTakeFirst();
-        if (!row) return false;
-        await trx.deleteFrom('user_groups').where('user_id', '=', row.id).execute();
-        await trx.deleteFrom('permissions').where('user_id', '=', row.id).execute();
-        await trx.updateTable('clients').set({ owner: null }).where('owner', '=', username).execute();
-        await trx.deleteFrom('users').where('id', '=', row.id).execute();
-        return true;
-      });
-      if (deleted) await authzChanged();
-      return deleted;
-    },
-    async setCertificateDN(username, dn) {
-      let updated: boolean;
-      try {
-        const r = await db
-          .updateTable('users')
-          .set(dnColumns(dn))
-          .where('username', '=', username)
-          .executeTakeFirst();
-        updated = Number(r.numUpdatedRows) > 0;
-      } catch (err) {
-        if (hooks.isUniqueViolation(err) && dn !== undefined) throw dnTaken(dn);
-        throw err;
-      }
-      if (updated) await authzChanged();
-      return updated;
-    },
-    async findByCertificateDN(key) {
-      const row = await db
-        .selectFrom('users')
-        .select(columns)
-        .where('certificate_dn_key', '=', key)
-        .executeTakeFirst();
-      return row ? toUser(row) : undefined;
     },
   };
 }

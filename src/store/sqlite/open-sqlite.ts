@@ -2,20 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { createAuditRepository } from '../audit-repository.js';
-import {
-  createGroupRepository,
-  createPermissionRepository,
-  createResourceRepository,
-} from '../authz-repositories.js';
 import { LocalChangeFeed } from '../change-feed.js';
 import { migrateToLatest } from '../migrations/index.js';
-import {
-  createCertificateRepository,
-  createClientRepository,
-  createTokenRepository,
-} from '../oauth-repositories.js';
-import { createServiceRepository, createUserRepository, type DialectHooks } from '../repositories.js';
+import type { DialectHooks } from '../repositories/dialect-hooks.js';
+import { createRepositories } from '../repositories/index.js';
 import type { Database } from '../schema.js';
 import type { Store } from '../types.js';
 
@@ -64,15 +54,7 @@ export async function openSQLiteStore(options: SQLiteOptions): Promise<Store> {
 
   return {
     dialect: 'sqlite',
-    services: createServiceRepository(db, hooks),
-    users: createUserRepository(db, hooks),
-    clients: createClientRepository(db, hooks),
-    tokens: createTokenRepository(db, hooks),
-    certificates: createCertificateRepository(db, hooks),
-    groups: createGroupRepository(db, hooks),
-    resources: createResourceRepository(db, hooks),
-    permissions: createPermissionRepository(db, hooks),
-    audit: createAuditRepository(db),
+    ...createRepositories(db, hooks),
     changes: feed,
     async ping() {
       await sql`select 1`.execute(db);
