@@ -74,6 +74,12 @@ export function createServiceRepository(db: Kysely<Database>, hooks: DialectHook
   const duplicate = (name: string) =>
     new TwitcherError('duplicate_name', { description: `A service named "${name}" already exists.` });
 
+  const insert = (service: Service, now: number) =>
+    db
+      .insertInto('services')
+      .values({ ...serviceRow(service, hooks), created_at: now, updated_at: now })
+      .execute();
+
   return {
     async list() {
       const rows = await db.selectFrom('services').select(SERVICE_COLUMNS).orderBy('name').execute();
@@ -92,10 +98,7 @@ export function createServiceRepository(db: Kysely<Database>, hooks: DialectHook
     async create(service) {
       const now = Date.now();
       try {
-        await db
-          .insertInto('services')
-          .values({ ...serviceRow(service, hooks), created_at: now, updated_at: now })
-          .execute();
+        await insert(service, now);
       } catch (err) {
         if (hooks.isUniqueViolation(err)) throw duplicate(service.name);
         throw err;
@@ -111,10 +114,7 @@ export function createServiceRepository(db: Kysely<Database>, hooks: DialectHook
       // writer), so replace it. Two writers at once: one creates, the other replaces; nothing is lost.
       let created = true;
       try {
-        await db
-          .insertInto('services')
-          .values({ ...serviceRow(service, hooks), created_at: now, updated_at: now })
-          .execute();
+        await insert(service, now);
       } catch (err) {
         if (!hooks.isUniqueViolation(err)) throw err;
         created = false;
