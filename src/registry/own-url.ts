@@ -3,6 +3,8 @@
  * something gives out: such a URL is refused when the service is registered.
  */
 
+import { effectivePort } from '../util/default-port.js';
+
 /** Where this Twitcher is reached: its public URL and the address it listens on. */
 export interface OwnAddress {
   /** `server.url`: the public base URL, with any path prefix of a front proxy. */
@@ -75,8 +77,7 @@ function listenHostOf(host: string): string | undefined {
 }
 
 function portOf(u: URL): number {
-  if (u.port) return Number(u.port);
-  return u.protocol === 'https:' ? 443 : 80;
+  return Number(effectivePort(u));
 }
 
 /**

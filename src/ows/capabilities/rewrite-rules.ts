@@ -23,6 +23,7 @@
  * nothing is foreign. For a service registered below the root, the origin root is foreign.
  */
 import { TwitcherError } from '../../errors.js';
+import { DEFAULT_PORTS, effectivePort } from '../../util/default-port.js';
 
 export type RewriteRuleKind = 'rewrite' | 'keep' | 'foreign';
 
@@ -113,8 +114,6 @@ export const TERMINAL_BYTES: Uint8Array = (() => {
   return table;
 })();
 
-const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
-
 function parseHttpURL(value: string, what: string): URL {
   let url: URL;
   try {
@@ -133,10 +132,6 @@ function originVariants(url: URL): string[] {
   const base = `${url.protocol}//${url.host}`;
   // The WHATWG parser drops a default port, so an empty `port` means "the default one".
   return url.port === '' ? [base, `${base}:${DEFAULT_PORTS[url.protocol]}`] : [base];
-}
-
-function effectivePort(url: URL): string {
-  return url.port === '' ? (DEFAULT_PORTS[url.protocol] ?? '') : url.port;
 }
 
 /** The path without trailing slashes: `/wps/` → `/wps`, `/` → ``. */
