@@ -1,11 +1,14 @@
-export { randomSerial } from './certificate.js';
+/** The online CA: opening (and creating) it, issuing, and the serials its callers draw. */
 export {
   BACKDATE_SECONDS,
   type CAKeyType,
-  type CertificateAuthority,
   DEFAULT_CA_SUBJECT,
-  type IssueRequest,
   type OpenCertificateAuthorityOptions,
+} from './ca-files.js';
+export { randomSerial } from './certificate.js';
+export {
+  type CertificateAuthority,
+  type IssueRequest,
   openCertificateAuthority,
   type TrustRootFile,
 } from './certificate-authority.js';

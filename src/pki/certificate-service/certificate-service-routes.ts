@@ -1,12 +1,12 @@
 import { X509Certificate } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseBasicAuthorization } from '../../auth/basic.js';
 import { CredentialThrottle } from '../../auth/failure-limiter.js';
 import type { Config } from '../../config/config.js';
 import { TwitcherError } from '../../errors.js';
 import { logError } from '../../util/log-error.js';
 import { toTwitcherError } from '../../util/to-twitcher-error.js';
-import { parseCertificateRequest } from '../ca/csr.js';
+import { type ParsedCSR, parseCertificateRequest } from '../ca/csr.js';
 import type { LogonBackend } from './logon-backend.js';
 
 interface Options {
@@ -15,6 +15,7 @@ interface Options {
   backend: LogonBackend;
 }
 
+const tags = ['certificates'];
 const CHALLENGE = 'Basic realm="Twitcher certificate service", charset="UTF-8"';
 
 /**
@@ -30,8 +31,6 @@ export async function certificateServiceRoutes(
   { config, backend }: Options,
 ): Promise<void> {
   const prefix = config.certs.prefix;
-  const throttle = new CredentialThrottle(config.certs.maxFailures);
-
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: 64 * 1024 },
@@ -46,7 +45,6 @@ export async function certificateServiceRoutes(
     );
   });
 
-  const tags = ['certificates'];
   app.get(
     `${prefix}/get-trustroots`,
     { schema: { tags, summary: 'Trust roots: one name=base64 line per file' } },
@@ -65,6 +63,7 @@ export async function certificateServiceRoutes(
     },
   });
 
+  const logon = logonHandler(config, backend, new CredentialThrottle(config.certs.maxFailures));
   app.post(
     `${prefix}/logon`,
     {
@@ -75,59 +74,7 @@ export async function certificateServiceRoutes(
         security: [{ basicAuth: [] }],
       },
     },
-    async (request, reply) => {
-      const creds = parseBasicAuthorization(request.headers.authorization);
-      if (!creds) throw unauthorized('No username set');
-      throttle.check(creds.username, request.ip, 'Too many failed logons; try again later.');
-      const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
-      // a field given twice is two requests in one: which one a reader takes is its own choice
-      for (const field of ['certificate_request', 'lifetime']) {
-        if (form.getAll(field).length > 1) {
-          throw new TwitcherError('invalid_request', {
-            description: `Error loading input certificate request: ${field} is given more than once`,
-          });
-        }
-      }
-      const raw = form.get('certificate_request');
-      if (!raw)
-        throw new TwitcherError('invalid_request', {
-          description: 'Error loading input certificate request: certificate_request is missing',
-        });
-      const csr = parseCertificateRequest(restorePluses(raw));
-      const lifetimeSeconds = requestedLifetime(form.get('lifetime'), config.certs.lifetime);
-
-      let chain: string;
-      try {
-        chain = await backend.logon({
-          username: creds.username,
-          password: creds.password,
-          csr,
-          lifetimeSeconds,
-          clientAddress: request.ip,
-        });
-      } catch (err) {
-        if (!(err instanceof TwitcherError) || err.code !== 'invalid_credentials') throw err;
-        throttle.failed(creds.username, request.ip);
-        request.log.warn(
-          { username: creds.username, backend: backend.name, detail: err.detail },
-          'certificate logon: authentication failed',
-        );
-        throw unauthorized(err.description, err);
-      }
-      throttle.succeeded(creds.username, request.ip);
-      const leaf = new X509Certificate(chain);
-      request.log.info(
-        {
-          username: creds.username,
-          backend: backend.name,
-          serial: leaf.serialNumber.toLowerCase(),
-          subject: leaf.subject.replace(/\n/g, ','),
-          notAfter: leaf.validTo,
-        },
-        'certificate issued',
-      );
-      return sendText(reply, chain);
-    },
+    logon,
   );
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH'],
@@ -141,6 +88,69 @@ export async function certificateServiceRoutes(
       });
     },
   });
+}
+
+
+/** The form of a logon: the CSR (checked) and the lifetime asked for, each given at most once. */
+function readLogonForm(body: unknown, maxLifetime: number): { csr: ParsedCSR; lifetimeSeconds: number } {
+  const form = new URLSearchParams(typeof body === 'string' ? body : '');
+  // a field given twice is two requests in one: which one a reader takes is its own choice
+  for (const field of ['certificate_request', 'lifetime']) {
+    if (form.getAll(field).length > 1) {
+      throw new TwitcherError('invalid_request', {
+        description: `Error loading input certificate request: ${field} is given more than once`,
+      });
+    }
+  }
+  const raw = form.get('certificate_request');
+  if (!raw)
+    throw new TwitcherError('invalid_request', {
+      description: 'Error loading input certificate request: certificate_request is missing',
+    });
+  const csr = parseCertificateRequest(restorePluses(raw));
+  return { csr, lifetimeSeconds: requestedLifetime(form.get('lifetime'), maxLifetime) };
+}
+
+/** POST {prefix}/logon: authenticate (limited), issue through the backend, log, answer the PEM chain. */
+function logonHandler(config: Config, backend: LogonBackend, throttle: CredentialThrottle) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const creds = parseBasicAuthorization(request.headers.authorization);
+    if (!creds) throw unauthorized('No username set');
+    throttle.check(creds.username, request.ip, 'Too many failed logons; try again later.');
+    const { csr, lifetimeSeconds } = readLogonForm(request.body, config.certs.lifetime);
+
+    let chain: string;
+    try {
+      chain = await backend.logon({
+        username: creds.username,
+        password: creds.password,
+        csr,
+        lifetimeSeconds,
+        clientAddress: request.ip,
+      });
+    } catch (err) {
+      if (!(err instanceof TwitcherError) || err.code !== 'invalid_credentials') throw err;
+      throttle.failed(creds.username, request.ip);
+      request.log.warn(
+        { username: creds.username, backend: backend.name, detail: err.detail },
+        'certificate logon: authentication failed',
+      );
+      throw unauthorized(err.description, err);
+    }
+    throttle.succeeded(creds.username, request.ip);
+    const leaf = new X509Certificate(chain);
+    request.log.info(
+      {
+        username: creds.username,
+        backend: backend.name,
+        serial: leaf.serialNumber.toLowerCase(),
+        subject: leaf.subject.replace(/\n/g, ','),
+        notAfter: leaf.validTo,
+      },
+      'certificate issued',
+    );
+    return sendText(reply, chain);
+  };
 }
 
 function unauthorized(description: string, cause?: TwitcherError): TwitcherError {

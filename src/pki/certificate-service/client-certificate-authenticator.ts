@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../../config/config.js';
 import { TwitcherError } from '../../errors.js';
 import type { CertificateIdentity } from '../../policy/subject.js';
@@ -46,6 +47,46 @@ export interface AuthenticatorTrust {
   ) => ValidatedIdentity;
 }
 
+type ValidateOptions = Pick<ValidateChainOptions, 'maxDepth' | 'legacyProxies' | 'limitedProxies'>;
+
+/** The identity of a chain, or why it is refused; either is kept until `until` (ms). */
+function validateOutcome(
+  chain: Buffer[],
+  trust: AuthenticatorTrust | undefined,
+  options: ValidateOptions,
+  now: number,
+): Outcome {
+  if (!trust) {
+    return {
+      error: new TwitcherError('invalid_certificate', {
+        description: 'This Twitcher trusts no certificate authority (clientCerts.caFile / caDir are unset).',
+      }),
+      until: now + ERROR_CACHE_MS,
+    };
+  }
+  try {
+    const v = trust.validateChain(chain, trust.anchors, { ...options, now: new Date(now) });
+    const identity: CertificateIdentity = {
+      subjectDN: v.subjectDN,
+      subjectDNLegacy: v.subjectDNLegacy,
+      issuerDN: v.issuerDN,
+      proxy: v.proxies.length > 0,
+      limited: v.limited,
+      chainPEM: v.chain.map((der) => toPEM(der)).join(''),
+      expiresAt: Math.floor(v.notAfter.getTime() / 1000),
+    };
+    return { identity, until: v.notAfter.getTime() };
+  } catch (err) {
+    if (err instanceof TwitcherError) return { error: err, until: now + ERROR_CACHE_MS };
+    throw err;
+  }
+}
+
+function settle(outcome: Outcome): CertificateIdentity {
+  if ('error' in outcome) throw outcome.error;
+  return outcome.identity;
+}
+
 /**
  * The authenticator over given trust anchors; without any (`trust` undefined), every presented
  * certificate is refused, and no X.509 code is loaded (client-certificates.ts builds it with anchors).
@@ -55,51 +96,18 @@ export function createAuthenticator(
   options: { trust: AuthenticatorTrust | undefined; clock?: () => number },
 ): ClientCertificateAuthenticator {
   const trust = options.trust;
-  const anchors = trust?.anchors;
   const clock = options.clock ?? Date.now;
   const header = config.header?.toLowerCase();
   const fromFrontProxy = createAddressMatcher(config.headerFrom);
   const bySocket = new WeakMap<Socket, Outcome>();
-  const byHeader = new Map<string, Outcome>();
-  const validateOptions = {
+  const byHeader = new LRUCache<string, Outcome>({ max: HEADER_CACHE_SIZE });
+  const validateOptions: ValidateOptions = {
     maxDepth: config.maxDepth,
     legacyProxies: config.legacyProxies,
     limitedProxies: config.limitedProxies,
   };
 
-  function validate(chain: Buffer[]): Outcome {
-    const now = clock();
-    if (!trust || !anchors) {
-      return {
-        error: new TwitcherError('invalid_certificate', {
-          description:
-            'This Twitcher trusts no certificate authority (clientCerts.caFile / caDir are unset).',
-        }),
-        until: now + ERROR_CACHE_MS,
-      };
-    }
-    try {
-      const v = trust.validateChain(chain, anchors, { ...validateOptions, now: new Date(now) });
-      const identity: CertificateIdentity = {
-        subjectDN: v.subjectDN,
-        subjectDNLegacy: v.subjectDNLegacy,
-        issuerDN: v.issuerDN,
-        proxy: v.proxies.length > 0,
-        limited: v.limited,
-        chainPEM: v.chain.map((der) => toPEM(der)).join(''),
-        expiresAt: Math.floor(v.notAfter.getTime() / 1000),
-      };
-      return { identity, until: v.notAfter.getTime() };
-    } catch (err) {
-      if (err instanceof TwitcherError) return { error: err, until: now + ERROR_CACHE_MS };
-      throw err;
-    }
-  }
-
-  function settle(outcome: Outcome): CertificateIdentity {
-    if ('error' in outcome) throw outcome.error;
-    return outcome.identity;
-  }
+  const validate = (chain: Buffer[]): Outcome => validateOutcome(chain, trust, validateOptions, clock());
 
   function fromHeader(value: string): CertificateIdentity {
     const cached = byHeader.get(value);
@@ -116,7 +124,6 @@ export function createAuthenticator(
       if (!(err instanceof TwitcherError)) throw err;
       outcome = { error: err, until: clock() + ERROR_CACHE_MS };
     }
-    if (byHeader.size >= HEADER_CACHE_SIZE) byHeader.delete(byHeader.keys().next().value as string);
     byHeader.set(value, outcome);
     return settle(outcome);
   }
@@ -132,7 +139,7 @@ export function createAuthenticator(
   }
 
   return {
-    enabled: anchors !== undefined,
+    enabled: trust !== undefined,
     authenticate({ socket, headers }) {
       if (header !== undefined && fromFrontProxy(socket.remoteAddress)) {
         const value = headers[header];

@@ -7,6 +7,7 @@
  */
 import { createHash, type KeyObject, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import type { Certificate as AsnCertificate } from '@peculiar/asn1-x509';
+import { LRUCache } from 'lru-cache';
 import { type DerError, readSingle, TAG } from './der.js';
 import { appendedCommonName, type DistinguishedName, distinguishedName } from './dn/index.js';
 import {
@@ -198,30 +199,16 @@ function decode(der: Buffer, fingerprint: string): ParsedCertificate {
 // ------------------------------------------------------------------------------ caches
 
 const CACHE_LIMIT = 2048;
-const parsed = new Map<string, ParsedCertificate>();
-const verifiedPairs = new Set<string>();
-
-function remember<K, V>(map: Map<K, V> | Set<K>, key: K, value?: V): void {
-  if (map.size >= CACHE_LIMIT) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
-  }
-  if (map instanceof Map) map.set(key, value as V);
-  else map.add(key);
-}
+const parsed = new LRUCache<string, ParsedCertificate>({ max: CACHE_LIMIT });
+const verifiedPairs = new LRUCache<string, true>({ max: CACHE_LIMIT });
 
 /** Parses (or finds in the cache) one DER certificate. Throws CertificateParseError. */
 export function parseCertificate(der: Buffer): ParsedCertificate {
   const fingerprint = createHash('sha256').update(der).digest('hex');
   const hit = parsed.get(fingerprint);
-  if (hit) {
-    // keep recently used entries: move to the end of the insertion order
-    parsed.delete(fingerprint);
-    parsed.set(fingerprint, hit);
-    return hit;
-  }
+  if (hit) return hit;
   const cert = parse(Buffer.from(der), fingerprint);
-  remember(parsed, fingerprint, cert);
+  parsed.set(fingerprint, cert);
   return cert;
 }
 
@@ -235,7 +222,7 @@ export function signedBy(cert: ParsedCertificate, issuer: ParsedCertificate): bo
   } catch {
     ok = false; // unsupported or mismatched algorithm
   }
-  if (ok) remember(verifiedPairs, pair);
+  if (ok) verifiedPairs.set(pair, true);
   return ok;
 }
 
