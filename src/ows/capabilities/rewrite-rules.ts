@@ -157,7 +157,16 @@ interface Candidate {
   terminal?: boolean;
 }
 
+/** The rules for one service: its upstream URL prefixes become its proxy URL (see the file's comment). */
 export function buildRewriteRules(opts: RewriteRulesOptions): RewriteRules {
+  const json = opts.json === true;
+  const candidates = candidatesOf(opts);
+  const rules = toRules(json ? withJSONSpellings(candidates) : candidates);
+  return { rules, groups: groupRules(rules), maxLength: rules[0]?.pattern.length ?? 0, json };
+}
+
+/** Every pattern, in priority order: on equal patterns the first one wins (keep > rewrite > foreign). */
+function candidatesOf(opts: RewriteRulesOptions): Candidate[] {
   const upstream = parseHttpURL(opts.upstreamURL, 'upstreamURL');
   const proxy = parseHttpURL(opts.proxyURL, 'proxyURL');
   const publicURL =
@@ -167,7 +176,6 @@ export function buildRewriteRules(opts: RewriteRulesOptions): RewriteRules {
   const proxyPath = basePath(proxy);
   const proxyBase = `${proxy.protocol}//${proxy.host}${proxyPath}`;
 
-  // Priority order: on equal patterns the first one wins (keep > rewrite > foreign).
   const candidates: Candidate[] = [];
   const keep = (p: string) => candidates.push({ kind: 'keep', pattern: p, replacement: p });
   const rewrite = (p: string, to = proxyBase) =>
@@ -211,23 +219,27 @@ export function buildRewriteRules(opts: RewriteRulesOptions): RewriteRules {
       }
     }
   }
+  return candidates;
+}
 
-  const json = opts.json === true;
-  const all = json
-    ? candidates.flatMap((c) => [
-        c,
-        {
-          kind: c.kind,
-          pattern: jsonEscape(c.pattern),
-          replacement: jsonEscape(c.replacement),
-          ...(c.terminal && { terminal: true }),
-        },
-      ])
-    : candidates;
+/** Each candidate followed by its `\/`-escaped spelling (JSON bodies). */
+function withJSONSpellings(candidates: readonly Candidate[]): Candidate[] {
+  return candidates.flatMap((c) => [
+    c,
+    {
+      kind: c.kind,
+      pattern: jsonEscape(c.pattern),
+      replacement: jsonEscape(c.replacement),
+      ...(c.terminal && { terminal: true }),
+    },
+  ]);
+}
 
+/** The candidates as byte rules: first of equal patterns only, useless keep rules out, longest first. */
+function toRules(candidates: readonly Candidate[]): RewriteRule[] {
   const seen = new Set<string>();
   let rules: RewriteRule[] = [];
-  for (const c of all) {
+  for (const c of candidates) {
     const key = `${c.terminal ? 't' : 'p'}${c.pattern}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -250,7 +262,7 @@ export function buildRewriteRules(opts: RewriteRulesOptions): RewriteRules {
   );
 
   rules.sort((a, b) => b.pattern.length - a.pattern.length);
-  return { rules, groups: groupRules(rules), maxLength: rules[0]?.pattern.length ?? 0, json };
+  return rules;
 }
 
 /** Grouping by a shared prefix is worth it only when the prefix reaches past `https://` into the host. */
