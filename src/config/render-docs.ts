@@ -1,4 +1,5 @@
-import { SETTINGS, type Setting, type SettingType } from './settings.js';
+import type { NamedSetting, SettingType } from './setting.js';
+import { SETTINGS } from './settings.js';
 
 /** docs/configuration.md, generated from the settings table (`npm run docs:config`). */
 export function renderConfigDocs(): string {
@@ -39,7 +40,7 @@ function anchor(path: string): string {
   return path.toLowerCase().replace(/[^a-z0-9]+/g, '');
 }
 
-function typeName(t: SettingType): string {
+function typeName(t: SettingType<unknown>): string {
   switch (t.kind) {
     case 'integer':
       return `integer (${t.min}–${t.max})`;
@@ -56,7 +57,7 @@ function typeName(t: SettingType): string {
   }
 }
 
-function defaultText(s: Setting): string {
+function defaultText(s: NamedSetting): string {
   if (s.defaultDoc) return s.defaultDoc;
   if (s.default === undefined) return 'unset';
   if (Array.isArray(s.default)) return s.default.length === 0 ? 'empty' : `\`${s.default.join(',')}\``;

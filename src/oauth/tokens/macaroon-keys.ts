@@ -7,6 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  MACAROON_KEY_ID,
+  MIN_MACAROON_SECRET_LENGTH,
+  macaroonKeysProblem,
+} from '../../config/macaroon-keys.js';
 import { GENERATED_MACAROON_KEY_FILE } from './generated-key-files.js';
 import { TokenConfigError } from './key-config-error.js';
 
@@ -23,31 +28,8 @@ export interface MacaroonKeyRing {
   byId: ReadonlyMap<string, Buffer>;
 }
 
-/** Key ids go into the macaroon identifier and into logs: short and plain. */
-export const MACAROON_KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
-/** As for HS256 secrets (RFC 7518 §3.2): at least 256 bits. */
-export const MIN_MACAROON_SECRET_LENGTH = 32;
-export { GENERATED_MACAROON_KEY_FILE };
-
-/** Why `value` is not a valid `token.macaroonKeys`, or undefined. */
-export function macaroonKeysProblem(value: unknown): string | undefined {
-  if (!Array.isArray(value)) return 'must be a list of {"id": …, "secret": …}';
-  const seen = new Set<string>();
-  for (const [i, entry] of value.entries()) {
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
-      return `[${i}] must be an object`;
-    const e = entry as Record<string, unknown>;
-    const unknown = Object.keys(e).filter((k) => k !== 'id' && k !== 'secret');
-    if (unknown.length > 0) return `[${i}] has unknown key(s) ${unknown.join(', ')}`;
-    if (typeof e['id'] !== 'string' || !MACAROON_KEY_ID.test(e['id']))
-      return `[${i}].id must be 1 to 64 characters of A-Z a-z 0-9 _ -`;
-    if (seen.has(e['id'])) return `[${i}].id ${e['id']} is repeated`;
-    seen.add(e['id']);
-    if (typeof e['secret'] !== 'string' || e['secret'].length < MIN_MACAROON_SECRET_LENGTH)
-      return `[${i}].secret must be a string of at least ${MIN_MACAROON_SECRET_LENGTH} characters`;
-  }
-  return undefined;
-}
+// the rules of a root key are those of the `token.macaroonKeys` setting, checked in config/
+export { GENERATED_MACAROON_KEY_FILE, MACAROON_KEY_ID, MIN_MACAROON_SECRET_LENGTH, macaroonKeysProblem };
 
 export function createMacaroonKeyRing(keys: readonly MacaroonRootKey[]): MacaroonKeyRing {
   const problem = keys.length === 0 ? 'no key' : macaroonKeysProblem(keys);
