@@ -119,6 +119,28 @@ describe('configuration', () => {
     assert.match(problems.join(), /either admin\.password/);
   });
 
+  test('a clientCerts.headerFrom that is no list is reported (it crashed the loader with a TypeError)', () => {
+    const p = file('header-from.yaml', 'clientCerts:\n  header: X-Client-Cert\n  headerFrom: 5\n');
+    assert.deepEqual(
+      problemsOf(() => loadConfig({ file: p, env: {} })),
+      [`${p}: clientCerts.headerFrom must be a list of strings (or a comma-separated string)`],
+    );
+  });
+
+  test('the algorithms of a trusted issuer must be a list of strings', () => {
+    const issuer = { issuer: 'https://sso.example.org/realms/x', audience: 'twitcher' };
+    const env = (algorithms: unknown) => ({
+      TWITCHER_TOKEN_TRUSTED_ISSUERS: JSON.stringify([{ ...issuer, algorithms }]),
+    });
+    assert.deepEqual(
+      problemsOf(() => loadConfig({ env: env('RS256') })),
+      ['token.trustedIssuers [0].algorithms must be a list of strings'],
+    );
+    assert.deepEqual(loadConfig({ env: env(['ES256']) }).token.trustedIssuers, [
+      { ...issuer, algorithms: ['ES256'] },
+    ]);
+  });
+
   test('docs/configuration.md is up to date with the settings table (run npm run docs:config)', () => {
     const onDisk = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     assert.equal(onDisk, renderConfigDocs());
