@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { once } from 'node:events';
 import { before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { TwitcherError } from '../../../src/errors.js';
 import {
@@ -397,9 +399,11 @@ describe('MyProxy client against a scripted server', () => {
     await withServer(
       async (io) => {
         await io.readRequest();
-        await new Promise((r) => setTimeout(r, 2000));
+        // silent until the client gives up; bounded: after 10 s the server closes, and the client
+        // would then report "closed" (myproxy_failed), failing the test
+        await Promise.race([once(io.socket, 'close'), delay(10_000, undefined, { ref: false })]);
       },
-      // the server closes after 2 s: upstream_timeout (not "closed") shows the 300 ms bound acted
+      // only the client's 300 ms bound can end the exchange: upstream_timeout
       (port) => rejectsCode(myproxyLogon({ ...base(port), timeoutMs: 300 }), 'upstream_timeout'),
     );
   });
