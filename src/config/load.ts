@@ -10,8 +10,10 @@ import { readConfigFile } from './read-file.js';
 import { readSettings } from './read-settings.js';
 import { isSettingPath } from './settings.js';
 
+/** Thrown with every problem at once (defined apart so the settings reader can throw it too). */
 export { ConfigError };
 
+/** Where a configuration comes from besides the defaults. */
 export interface LoadConfigOptions {
   /** Path of a YAML or JSON config file (`--config FILE` or `TWITCHER_CONFIG`). */
   file?: string | undefined;
