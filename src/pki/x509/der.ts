@@ -6,6 +6,7 @@
  * decoded by @peculiar/asn1-x509 (certificate.ts, dn/), which is BER-lenient: this strict reader is
  * what keeps non-DER input out where we act on the bytes (extensions, proxyCertInfo, CSRs, framing).
  * Writing is by hand because the issuing path is measured (ca/certificate.ts says by how much).
+ * Reading a basicConstraints value: ~3 µs here against ~79 µs with AsnConvert.parse (and strict DER).
  */
 
 export const TAG = {
