@@ -28,7 +28,7 @@ import type { PublicOperations } from '../policy/public-operations.js';
 import { ANONYMOUS, type Subject } from '../policy/subject.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import type { Service } from '../registry/service.js';
-import type { CredentialRequest, Credentials } from './credentials.js';
+import type { CredentialRequest, CredentialSources, Credentials } from './credentials.js';
 import { type ProxyPath, parseProxyPath } from './parse-proxy-path.js';
 import { contentCodings, decodeRequestBody } from './request-encoding.js';
 import { stripQueryParams } from './upstream-url.js';
@@ -141,109 +141,139 @@ export interface Authorizer {
   authorize(request: AuthorizeRequest, prefix: string, context?: AuthorizeContext): Promise<Authorization>;
 }
 
+/** The authorizer of both proxy routes, over the registry, the credentials and the policies. */
 export function createAuthorizer(deps: AuthorizeDeps): Authorizer {
-  const { registry, credentials, publicOperations, limits } = deps;
+  return {
+    authorize: (request, prefix, context = {}) => authorize(deps, request, prefix, context),
+  };
+}
 
-  async function authorize(
-    request: AuthorizeRequest,
-    prefix: string,
-    context: AuthorizeContext = {},
-  ): Promise<Authorization> {
-    const path = parseProxyPath(request.url, prefix);
-    context.path = path;
-    const service = await registry.lookup(path.name);
-    if (!service) {
-      throw new TwitcherError('service_not_found', {
-        description: `No service named "${path.name}" is registered.`,
-      });
-    }
-    context.service = service;
-    const method = request.method.toUpperCase();
-    const contentType = request.headers['content-type'];
-    const input: OWSRequestInput = {
-      method,
-      query: path.query,
-      path: path.extra,
-      contentType,
-      serviceType: service.type,
-    };
-    let body: Buffer | undefined;
-    let form: string | undefined;
-    if (isOWSService(service.type)) {
-      const framed = request.originalFraming
-        ? originalCarriesBody(request.headers)
-        : carriesBody(request.headers);
-      if (framed && NO_BODY_METHODS.has(method)) {
-        throw new TwitcherError('invalid_request', {
-          description: `A ${method} request to an OGC service must not carry a body.`,
-          locator: 'body',
-        });
-      }
-      if (request.readBody === undefined) {
-        if (framed || BODY_METHODS.has(method)) input.body = 'hidden';
-      } else if (framed) {
-        const raw = await request.readBody(limits.maxBytes);
-        body = decodeRequestBody(raw, contentCodings(request.headers['content-encoding']), limits.maxBytes);
-        if (isFormLabel(contentType)) {
-          // RFC 6750 §2.2: a form field may carry the access token; it is Twitcher's, not the upstream's
-          form = body.toString('latin1');
-          body = Buffer.from(
-            stripQueryParams(form, (k) => k === 'access_token'),
-            'latin1',
-          );
-        }
-        input.body = body;
-      }
-    }
-    const ows = parseOWSRequest(input, limits);
-    context.ows = ows;
-
-    const sources = { query: path.query, form };
-    let subject: Subject = ANONYMOUS;
-    let decision: Decision;
-    let acl: ACLGrant | undefined;
-    if (service.auth === 'acl') {
-      // Fine-grained authorization (src/authz/): every credential presented is checked first;
-      // a refusal is thrown, with its own challenge.
-      subject = await credentials.presented(request, sources);
-      acl = await decideACL(
-        deps.accessControl,
-        { service, request: ows, subject, clientAddress: request.ip },
-        credentials.aclChallenge,
-      );
-      decision = { allow: true, rule: 'acl' };
-    } else {
-      decision = decide({ service, request: ows, subject, publicOperations });
-      // Credentials are looked at only when the decision needs one: public services and public
-      // operations cost no token validation, and a stale token does not break GetCapabilities.
-      if (!decision.allow && decision.status === 401 && service.auth === 'token') {
-        const token = await credentials.token(request, sources);
-        if (token) {
-          subject = { kind: 'token', token };
-          decision = decide({ service, request: ows, subject, publicOperations });
-        }
-      } else if (!decision.allow && decision.status === 401 && service.auth === 'cert') {
-        const certificate = credentials.certificate(request);
-        if (certificate) {
-          subject = { kind: 'certificate', certificate };
-          decision = decide({ service, request: ows, subject, publicOperations });
-        }
-      }
-    }
-    // a narrowed token (macaroon caveats) must allow this very request: 403 naming the unmet caveat
-    if (decision.allow && subject.kind === 'token') {
-      assertTokenRestrictions(subject.token, { service: service.name, ows, clientAddress: request.ip });
-    }
-    return {
-      path,
-      service,
-      ows,
-      decision,
-      subject,
-      ...(acl && { acl }),
-      ...(body !== undefined && { body }),
-    };
+async function authorize(
+  deps: AuthorizeDeps,
+  request: AuthorizeRequest,
+  prefix: string,
+  context: AuthorizeContext,
+): Promise<Authorization> {
+  const path = parseProxyPath(request.url, prefix);
+  context.path = path;
+  const service = await deps.registry.lookup(path.name);
+  if (!service) {
+    throw new TwitcherError('service_not_found', {
+      description: `No service named "${path.name}" is registered.`,
+    });
   }
+  context.service = service;
+  const input: OWSRequestInput = {
+    method: request.method.toUpperCase(),
+    query: path.query,
+    path: path.extra,
+    contentType: request.headers['content-type'],
+    serviceType: service.type,
+  };
+  const sources: CredentialSources = { query: path.query, form: undefined };
+  const body = isOWSService(service.type)
+    ? await readOWSBody(request, input, sources, deps.limits)
+    : undefined;
+  const ows = parseOWSRequest(input, deps.limits);
+  context.ows = ows;
+  return judge(deps, request, path, service, ows, sources, body);
+}
 
-  return { authorize };
+/**
+ * What an OWS service will execute is in the body, when there is one: read it (bounded, decoded)
+ * into `input`, or mark it `hidden` where it cannot be seen (`/ows/verify`). A form's
+ * `access_token` (RFC 6750 §2.2) is Twitcher's: it goes to `sources`, not to the upstream.
+ * Returns the body to forward, when it was read.
+ */
+async function readOWSBody(
+  request: AuthorizeRequest,
+  input: OWSRequestInput,
+  sources: CredentialSources,
+  limits: AuthorizeDeps['limits'],
+): Promise<Buffer | undefined> {
+  const method = input.method;
+  const framed = request.originalFraming
+    ? originalCarriesBody(request.headers)
+    : carriesBody(request.headers);
+  if (framed && NO_BODY_METHODS.has(method)) {
+    throw new TwitcherError('invalid_request', {
+      description: `A ${method} request to an OGC service must not carry a body.`,
+      locator: 'body',
+    });
+  }
+  if (request.readBody === undefined) {
+    if (framed || BODY_METHODS.has(method)) input.body = 'hidden';
+    return undefined;
+  }
+  if (!framed) return undefined;
+  const raw = await request.readBody(limits.maxBytes);
+  let body = decodeRequestBody(raw, contentCodings(request.headers['content-encoding']), limits.maxBytes);
+  if (isFormLabel(input.contentType)) {
+    const form = body.toString('latin1');
+    sources.form = form;
+    body = Buffer.from(stripQueryParams(form, isAccessToken), 'latin1');
+  }
+  input.body = body;
+  return body;
+}
+
+function isAccessToken(key: string): boolean {
+  return key === 'access_token';
+}
+
+/** The decision on a parsed request: by the service's policy, or its ACL; credentials only when needed. */
+async function judge(
+  deps: AuthorizeDeps,
+  request: AuthorizeRequest,
+  path: ProxyPath,
+  service: Service,
+  ows: OWSRequest,
+  sources: CredentialSources,
+  body: Buffer | undefined,
+): Promise<Authorization> {
+  const { credentials, publicOperations } = deps;
+  let subject: Subject = ANONYMOUS;
+  let decision: Decision;
+  let acl: ACLGrant | undefined;
+  if (service.auth === 'acl') {
+    // Fine-grained authorization (src/authz/): every credential presented is checked first;
+    // a refusal is thrown, with its own challenge.
+    subject = await credentials.presented(request, sources);
+    acl = await decideACL(
+      deps.accessControl,
+      { service, request: ows, subject, clientAddress: request.ip },
+      credentials.aclChallenge,
+    );
+    decision = { allow: true, rule: 'acl' };
+  } else {
+    decision = decide({ service, request: ows, subject, publicOperations });
+    // Credentials are looked at only when the decision needs one: public services and public
+    // operations cost no token validation, and a stale token does not break GetCapabilities.
+    if (!decision.allow && decision.status === 401 && service.auth === 'token') {
+      const token = await credentials.token(request, sources);
+      if (token) {
+        subject = { kind: 'token', token };
+        decision = decide({ service, request: ows, subject, publicOperations });
+      }
+    } else if (!decision.allow && decision.status === 401 && service.auth === 'cert') {
+      const certificate = credentials.certificate(request);
+      if (certificate) {
+        subject = { kind: 'certificate', certificate };
+        decision = decide({ service, request: ows, subject, publicOperations });
+      }
+    }
+  }
+  // a narrowed token (macaroon caveats) must allow this very request: 403 naming the unmet caveat
+  if (decision.allow && subject.kind === 'token') {
+    assertTokenRestrictions(subject.token, { service: service.name, ows, clientAddress: request.ip });
+  }
+  return {
+    path,
+    service,
+    ows,
+    decision,
+    subject,
+    ...(acl && { acl }),
+    ...(body !== undefined && { body }),
+  };
 }
