@@ -68,6 +68,7 @@ import {
   OID_SUBJECT_ALT_NAME,
   OID_SUBJECT_KEY_IDENTIFIER,
 } from '../x509/oids.js';
+import { isBase64Body, type PEMBlock, pemBlocks } from '../x509/pem.js';
 
 export interface RequestedExtension {
   oid: string;
@@ -97,9 +98,7 @@ export const MAX_CSR_TEXT = 64 * 1024;
 export const MIN_RSA_BITS = 2048;
 export const MAX_RSA_BITS = 8192;
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
 const CSR_LABELS = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 const RSA_SIGNATURES: Readonly<Record<string, [hash: string, name: string]>> = {
   [OID_SHA1_WITH_RSA]: ['sha1', 'sha1WithRSAEncryption'],
@@ -150,16 +149,16 @@ function decodeInput(input: string): Buffer {
   if (text === '') throw invalid('empty certificate request');
   let base64: string;
   if (text.includes('-----BEGIN')) {
-    const blocks = [...text.matchAll(PEM_BLOCK)].filter(([, label]) => CSR_LABELS.has(label ?? ''));
+    const blocks = pemBlocks(text).filter((b) => CSR_LABELS.has(b.label));
     if (blocks.length === 0) throw invalid('no PEM CERTIFICATE REQUEST block found');
     if (blocks.length > 1) throw invalid('more than one certificate request in the input');
-    const [, label, body = '', endLabel] = blocks[0] as RegExpMatchArray;
-    if (label !== endLabel) throw invalid('malformed PEM: BEGIN and END labels differ');
-    base64 = body.replace(/\s+/g, '');
+    const block = blocks[0] as PEMBlock;
+    if (block.label !== block.endLabel) throw invalid('malformed PEM: BEGIN and END labels differ');
+    base64 = block.base64;
   } else {
     base64 = text.replace(/\s+/g, '');
   }
-  if (base64.length === 0 || base64.length % 4 !== 0 || !BASE64.test(base64)) {
+  if (!isBase64Body(base64)) {
     throw invalid('certificate request is neither PEM nor base64 of DER');
   }
   return Buffer.from(base64, 'base64');

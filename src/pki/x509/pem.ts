@@ -11,6 +11,28 @@ const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/
 const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE']);
 
+/** One PEM block: its BEGIN and END labels (the caller decides what differing ones mean) and its base64. */
+export interface PEMBlock {
+  label: string;
+  endLabel: string;
+  /** The body without white space (not checked: see isBase64Body). */
+  base64: string;
+}
+
+/** The PEM blocks of `text`, in order (RFC 7468 §2). */
+export function pemBlocks(text: string): PEMBlock[] {
+  return [...text.matchAll(BLOCK)].map(([, label = '', body = '', endLabel = '']) => ({
+    label,
+    endLabel,
+    base64: body.replace(/\s+/g, ''),
+  }));
+}
+
+/** Whether `base64` (white space removed) is a well-formed, non-empty base64 body (RFC 7468 §3). */
+export function isBase64Body(base64: string): boolean {
+  return base64.length > 0 && base64.length % 4 === 0 && BASE64_BODY.test(base64);
+}
+
 /**
  * Every CERTIFICATE block of `text`, in order, as DER. Private keys and other blocks are skipped.
  * A certificate block that is not valid base64, or text with no certificate at all, is refused
@@ -18,13 +40,11 @@ const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE']);
  */
 export function parsePEMChain(text: string): Buffer[] {
   const out: Buffer[] = [];
-  for (const match of text.matchAll(BLOCK)) {
-    const [, label = '', body = '', endLabel = ''] = match;
+  for (const { label, endLabel, base64 } of pemBlocks(text)) {
     if (label !== endLabel)
       throw invalidCertificate('malformed PEM: BEGIN and END labels differ', `${label} / ${endLabel}`);
     if (!CERTIFICATE_LABELS.has(label)) continue;
-    const base64 = body.replace(/\s+/g, '');
-    if (base64.length === 0 || base64.length % 4 !== 0 || !BASE64_BODY.test(base64)) {
+    if (!isBase64Body(base64)) {
       throw invalidCertificate(`malformed PEM: certificate ${out.length + 1} is not valid base64`);
     }
     out.push(Buffer.from(base64, 'base64'));
