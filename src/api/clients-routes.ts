@@ -1,13 +1,26 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
+import { Type } from 'typebox';
 import { TwitcherError } from '../errors.js';
 import { clientNotFound, createClient, parseScopes, toClientJSON, updateClient } from '../oauth/clients.js';
 import { introspection } from '../oauth/oauth-routes.js';
-import { MAX_DATA_ENTRIES, MAX_DATA_TOTAL, MAX_DATA_VALUE, parseTokenData } from '../oauth/token-data.js';
+import { parseTokenData } from '../oauth/token-data.js';
 import { grantScopes } from '../oauth/token-endpoint.js';
 import type { TokenService } from '../oauth/token-service-types.js';
 import type { ClientRecord, ClientRepository } from '../store/types.js';
-import { objectBody, rejectUnknownFields } from './json-body.js';
-import { problemSchema } from './service-schemas.js';
+import {
+  Client,
+  ClientInput,
+  type ClientJSON,
+  ClientParams,
+  ClientWithSecret,
+  Introspection,
+  Token,
+  TokenBody,
+  TokenRequest,
+} from './clients-schemas.js';
+import { errors, NoContent, security } from './common-schemas.js';
+import { adminPlugin, failFields } from './validation.js';
 
 interface Options {
   clients: ClientRepository;
@@ -15,95 +28,29 @@ interface Options {
   requireAdmin: (request: FastifyRequest) => Promise<void>;
 }
 
-const security = [{ basicAuth: [] }];
 const tags = ['clients'];
-const clientSchema = {
-  type: 'object',
-  properties: {
-    client_id: { type: 'string' },
-    name: { type: 'string' },
-    redirect_uri: { type: 'string' },
-    scopes: { type: 'array', items: { type: 'string', enum: ['compute', 'register'] } },
-    data: { type: 'object', additionalProperties: { type: 'string' } },
-    created_at: { type: 'string', format: 'date-time' },
-    user: { type: 'string', nullable: true, description: 'The user its tokens act for on acl services' },
-  },
-} as const;
-/** Token data as the OpenAPI document shows it; token-data.ts checks it (docs/tokens.md). */
-function tokenDataSchema(description: string) {
-  return {
-    type: 'object',
-    maxProperties: MAX_DATA_ENTRIES,
-    additionalProperties: {
-      type: 'string',
-      maxLength: MAX_DATA_VALUE,
-      pattern: '^([!-~]([ -~]*[!-~])?)?$',
-    },
-    description:
-      `${description}. Keys: 1 to 64 letters, digits and - (no _), distinct whatever their case; ` +
-      `values: visible ASCII and inner spaces; keys and values total at most ${MAX_DATA_TOTAL} characters.`,
-  } as const;
-}
-const clientInput = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    name: { type: 'string' },
-    redirect_uri: { type: 'string' },
-    scopes: { type: 'array', items: { type: 'string', enum: ['compute', 'register'] }, default: ['compute'] },
-    data: tokenDataSchema(
-      'Key/value data passed with its tokens to upstreams registered with passTokenData, as headers',
-    ),
-    user: {
-      type: ['string', 'null'],
-      description: 'The user its tokens act for on acl services (the owner); null clears it',
-    },
-  },
-} as const;
-const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } as const;
-const noValidation = () => () => true;
-const errors = { 401: problemSchema, 404: problemSchema, 422: problemSchema };
-const CLIENT_FIELDS = ['name', 'redirect_uri', 'scopes', 'data', 'user'];
 
 /** A client as the admin API shows it: with its owner. */
-const clientJSON = (client: ClientRecord) => ({ ...toClientJSON(client), user: client.owner ?? null });
+const clientJSON = (client: ClientRecord): ClientJSON => ({
+  ...toClientJSON(client),
+  user: client.owner ?? null,
+});
 
-/** The `user` (owner) of a client body: a user name, null to clear, or absent. */
-function ownerOf(body: Record<string, unknown>): string | null | undefined {
-  const user = body['user'];
-  if (user === undefined || user === null) return user;
-  if (typeof user !== 'string' || user === '') {
-    throw new TwitcherError('validation_failed', {
-      description: 'user must be a user name or null',
-      fields: [{ field: 'user', message: 'must be a user name or null' }],
-    });
-  }
-  return user;
-}
-
-/** The body without `user`, for the client functions of oauth/. */
-function withoutOwner(body: Record<string, unknown>): Record<string, unknown> {
-  const { user: _user, ...rest } = body;
-  return rest;
-}
+/** No body at all is an empty one: the token request's members are all optional. */
+const noBodyIsEmpty: preValidationAsyncHookHandler = async (request) => {
+  if (request.body === undefined) request.body = {};
+};
 
 /** Admin API of OAuth2 clients and tokens (administrator only). */
-export async function clientsRoutes(
-  app: FastifyInstance,
-  { clients, tokens, requireAdmin }: Options,
-): Promise<void> {
-  app.addHook('preHandler', requireAdmin);
+export async function clientsRoutes(fastify: FastifyInstance, options: Options): Promise<void> {
+  adminPlugin(fastify, options.requireAdmin);
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { clients, tokens } = options;
+  const summary = (text: string) => ({ tags, security, summary: text });
 
   app.get(
     '/clients',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'List the OAuth2 clients',
-        response: { 200: { type: 'array', items: clientSchema } },
-      },
-    },
+    { schema: { ...summary('List the OAuth2 clients'), response: { 200: Type.Array(Client), ...errors } } },
     async () => (await clients.list()).map(clientJSON),
   );
 
@@ -111,47 +58,28 @@ export async function clientsRoutes(
     '/clients',
     {
       schema: {
-        tags,
-        security,
-        summary: 'Register a client; the secret is in this answer only',
-        body: clientInput,
-        response: {
-          201: {
-            ...clientSchema,
-            properties: { ...clientSchema.properties, client_secret: { type: 'string' } },
-          },
-          ...errors,
-        },
+        ...summary('Register a client; the secret is in this answer only'),
+        body: ClientInput,
+        response: { 201: ClientWithSecret, ...errors },
       },
-      validatorCompiler: noValidation,
     },
     async (request, reply) => {
-      const body = objectBody(request.body);
-      rejectUnknownFields(body, CLIENT_FIELDS);
-      const owner = ownerOf(body) ?? undefined;
+      const { user: owner, ...fields } = request.body;
       // The owner is written with the client, in one insert: an unknown user leaves no client behind.
       const withOwner: ClientRepository =
-        owner === undefined ? clients : { ...clients, create: (c) => clients.create({ ...c, owner }) };
-      const { client, secret } = await createClient(withOwner, withoutOwner(body));
+        owner == null ? clients : { ...clients, create: (c) => clients.create({ ...c, owner }) };
+      const { client, secret } = await createClient(withOwner, fields);
       return reply
         .code(201)
         .header('Location', `/clients/${client.clientId}`)
         .header('cache-control', 'no-store')
-        .send({ ...clientJSON({ ...client, owner }), client_secret: secret });
+        .send({ ...clientJSON({ ...client, owner: owner ?? undefined }), client_secret: secret });
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/clients/:id',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Get a client',
-        params: idParam,
-        response: { 200: clientSchema, ...errors },
-      },
-    },
+    { schema: { ...summary('Get a client'), params: ClientParams, response: { 200: Client, ...errors } } },
     async (request) => {
       const client = await clients.get(request.params.id);
       if (!client) throw clientNotFound(request.params.id);
@@ -159,41 +87,34 @@ export async function clientsRoutes(
     },
   );
 
-  app.patch<{ Params: { id: string } }>(
+  app.patch(
     '/clients/:id',
     {
       schema: {
-        tags,
-        security,
-        summary: 'Change a client (name, redirect_uri, scopes, data, user)',
-        params: idParam,
-        body: clientInput,
+        ...summary('Change a client (name, redirect_uri, scopes, data, user)'),
+        params: ClientParams,
+        body: ClientInput,
+        response: { 200: Client, ...errors },
       },
-      validatorCompiler: noValidation,
     },
     async (request) => {
-      const body = objectBody(request.body);
-      rejectUnknownFields(body, CLIENT_FIELDS);
-      const owner = ownerOf(body);
-      if (owner === undefined)
-        return clientJSON(await updateClient(clients, request.params.id, withoutOwner(body)));
+      const { user: owner, ...fields } = request.body;
       // The owner goes with the other changes, in one update.
-      const withOwner: ClientRepository = {
-        ...clients,
-        update: (id, changes) => clients.update(id, { ...changes, owner }),
-      };
-      return clientJSON(await updateClient(withOwner, request.params.id, withoutOwner(body)));
+      const withOwner: ClientRepository =
+        owner === undefined
+          ? clients
+          : { ...clients, update: (id, changes) => clients.update(id, { ...changes, owner }) };
+      return clientJSON(await updateClient(withOwner, request.params.id, fields));
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     '/clients/:id',
     {
       schema: {
-        tags,
-        security,
-        summary: 'Delete a client: every token it was issued is refused from then on, of every kind',
-        params: idParam,
+        ...summary('Delete a client: every token it was issued is refused from then on, of every kind'),
+        params: ClientParams,
+        response: { 204: NoContent, ...errors },
       },
     },
     async (request, reply) => {
@@ -202,114 +123,79 @@ export async function clientsRoutes(
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/clients/:id/tokens',
     {
       schema: {
-        tags,
-        security,
-        summary: 'Issue a token for a client, with extra data (merged over the client data)',
-        params: idParam,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            scope: {
-              type: 'string',
-              description: 'Space-separated; default: the client scopes but register',
-            },
-            data: tokenDataSchema('Merged over the client data (a key replaces the same header name)'),
-          },
-        },
+        ...summary('Issue a token for a client, with extra data (merged over the client data)'),
+        params: ClientParams,
+        body: TokenRequest,
+        response: { 201: Token, ...errors },
       },
-      validatorCompiler: noValidation,
+      preValidation: noBodyIsEmpty,
     },
     async (request, reply) => {
-      const body = request.body === undefined ? {} : objectBody(request.body);
-      rejectUnknownFields(body, ['scope', 'data']);
-      const client = await clients.get(request.params.id);
-      if (!client) throw clientNotFound(request.params.id);
-      const fieldErrors: { field: string; message: string }[] = [];
-      const data = parseTokenData(body['data'], 'data', fieldErrors);
-      if (body['scope'] !== undefined) parseScopes(body['scope'], 'scope', fieldErrors);
-      if (fieldErrors.length > 0) {
-        throw new TwitcherError('validation_failed', {
-          description: fieldErrors.map((e) => `${e.field} ${e.message}`).join('; '),
-          fields: fieldErrors,
-        });
-      }
-      if (tokens.issuing === undefined) {
-        throw new TwitcherError('invalid_request', {
-          description: 'This Twitcher issues no tokens (token.type keycloak).',
-        });
-      }
-      const scopes = grantScopes(client, typeof body['scope'] === 'string' ? body['scope'] : undefined);
-      const issued = await tokens.issue(client, scopes, data);
-      return reply
-        .code(201)
-        .header('cache-control', 'no-store')
-        .send({
-          access_token: issued.accessToken,
-          token_type: 'Bearer',
-          expires_in: issued.expiresIn,
-          scope: issued.scopes.join(' '),
-        });
+      const token = await issueToken(options, request.params.id, request.body);
+      return reply.code(201).header('cache-control', 'no-store').send(token);
     },
   );
-
-  const tokenBody = {
-    type: 'object',
-    required: ['token'],
-    additionalProperties: false,
-    properties: { token: { type: 'string' } },
-  } as const;
-  const readToken = (body: unknown): string => {
-    const b = objectBody(body);
-    rejectUnknownFields(b, ['token']);
-    if (typeof b['token'] !== 'string' || b['token'] === '') {
-      throw new TwitcherError('validation_failed', {
-        description: 'token is required',
-        fields: [{ field: 'token', message: 'is required' }],
-      });
-    }
-    return b['token'];
-  };
 
   app.post(
     '/tokens/revoke',
     {
       schema: {
+        ...summary('Revoke any token Twitcher issued (refused at once)'),
         tags: ['tokens'],
-        security,
-        summary: 'Revoke any token Twitcher issued (refused at once)',
-        body: tokenBody,
+        body: TokenBody,
+        response: { 204: NoContent, ...errors },
       },
-      validatorCompiler: noValidation,
     },
     async (request, reply) => {
-      const revoked = await tokens.revoke(readToken(request.body));
-      if (!revoked)
+      if (!(await tokens.revoke(request.body.token))) {
         throw new TwitcherError('not_found', {
           description: 'That is not a valid token issued by Twitcher.',
         });
+      }
       return reply.code(204).send();
     },
   );
 
-  app.post(
+  // introspection() (oauth/) answers a loose record: the schema is the contract, fastify serialises by it
+  fastify.post<{ Body: TokenBody }>(
     '/tokens/introspect',
     {
       schema: {
+        ...summary('What a token grants (RFC 7662 shape)'),
         tags: ['tokens'],
-        security,
-        summary: 'What a token grants (RFC 7662 shape)',
-        body: tokenBody,
+        body: TokenBody,
+        response: { 200: Introspection, ...errors },
       },
-      validatorCompiler: noValidation,
     },
     async (request) => {
-      const info = await tokens.verify(readToken(request.body)).catch(() => undefined);
+      const info = await tokens.verify(request.body.token).catch(() => undefined);
       return info ? introspection(info) : { active: false };
     },
   );
+}
+
+/** A token for the client, its data merged over the client's: what cannot travel is refused first. */
+async function issueToken({ clients, tokens }: Options, clientId: string, body: TokenRequest) {
+  const client = await clients.get(clientId);
+  if (!client) throw clientNotFound(clientId);
+  const fieldErrors: { field: string; message: string }[] = [];
+  const data = parseTokenData(body.data, 'data', fieldErrors);
+  if (body.scope !== undefined) parseScopes(body.scope, 'scope', fieldErrors);
+  if (fieldErrors.length > 0) failFields(fieldErrors);
+  if (tokens.issuing === undefined) {
+    throw new TwitcherError('invalid_request', {
+      description: 'This Twitcher issues no tokens (token.type keycloak).',
+    });
+  }
+  const issued = await tokens.issue(client, grantScopes(client, body.scope), data);
+  return {
+    access_token: issued.accessToken,
+    token_type: 'Bearer',
+    expires_in: issued.expiresIn,
+    scope: issued.scopes.join(' '),
+  };
 }

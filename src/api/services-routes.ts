@@ -1,10 +1,14 @@
 import type { AddressInfo } from 'node:net';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import type { Config } from '../config/config.js';
 import { ownProxyProblem } from '../registry/own-url.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import { toServiceJSON } from '../registry/service.js';
-import { problemSchema, serviceInputSchema, serviceJSONSchema } from './service-schemas.js';
+import { NoContent } from './common-schemas.js';
+import { ServiceInput, ServiceJSON, serviceErrors } from './service-schemas.js';
+import { adminPlugin } from './validation.js';
 
 interface Options {
   registry: ServiceRegistry;
@@ -13,32 +17,17 @@ interface Options {
   config: Pick<Config, 'server' | 'protectedPath'>;
 }
 
-const errors = {
-  400: { ...problemSchema, description: 'Malformed JSON' },
-  401: { ...problemSchema, description: 'Missing or wrong administrator credentials' },
-  404: { ...problemSchema, description: 'No such service' },
-  409: { ...problemSchema, description: 'The name is taken' },
-  422: {
-    ...problemSchema,
-    description: "Invalid fields (each one named), or a url pointing at this Twitcher's own proxy",
-  },
-};
-const nameParam = {
-  type: 'object',
-  required: ['name'],
-  properties: { name: { type: 'string', description: 'Service name' } },
-} as const;
+const errors = serviceErrors;
+const ServiceParams = Type.Object({ name: Type.String({ description: 'Service name' }) });
 const security = [{ basicAuth: [] }];
-// Bodies are checked by parseServiceInput, which reports every bad field at once (ajv would stop at
-// the first failing keyword of a field); the schema documents them.
-const noValidation = () => () => true;
 
 /** The registry's admin API: `/services` and `/services/{name}`, in the Python Twitcher's shapes. */
 export async function servicesRoutes(
-  app: FastifyInstance,
+  fastify: FastifyInstance,
   { registry, requireAdmin, config }: Options,
 ): Promise<void> {
-  app.addHook('preHandler', requireAdmin);
+  adminPlugin(fastify, requireAdmin);
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   // Asked at each write: the port listened on is known only once listening (it may be 0 in config).
   const check = {
@@ -60,7 +49,7 @@ export async function servicesRoutes(
         tags: ['services'],
         summary: 'List the registered services',
         security,
-        response: { 200: { type: 'array', items: serviceJSONSchema }, 401: errors[401] },
+        response: { 200: Type.Array(ServiceJSON), 401: errors[401] },
       },
     },
     async () => (await registry.list()).map(toServiceJSON),
@@ -74,16 +63,15 @@ export async function servicesRoutes(
         summary: 'Register a service',
         description: 'The name is sanitised; without one, a name such as sleepy_flamingo is generated.',
         security,
-        body: serviceInputSchema,
+        body: ServiceInput,
         response: {
-          201: serviceJSONSchema,
+          201: ServiceJSON,
           400: errors[400],
           401: errors[401],
           409: errors[409],
           422: errors[422],
         },
       },
-      validatorCompiler: noValidation,
     },
     async (request, reply) => {
       const service = await registry.register(request.body, check);
@@ -101,7 +89,7 @@ export async function servicesRoutes(
         tags: ['services'],
         summary: 'Unregister every service',
         security,
-        response: { 204: { type: 'null', description: 'Cleared' }, 401: errors[401] },
+        response: { 204: Type.Unsafe<undefined>({ ...NoContent, description: 'Cleared' }), 401: errors[401] },
       },
     },
     async (_request, reply) => {
@@ -110,38 +98,37 @@ export async function servicesRoutes(
     },
   );
 
-  app.get<{ Params: { name: string } }>(
+  app.get(
     '/services/:name',
     {
       schema: {
         tags: ['services'],
         summary: 'Get a service',
         security,
-        params: nameParam,
-        response: { 200: serviceJSONSchema, 401: errors[401], 404: errors[404] },
+        params: ServiceParams,
+        response: { 200: ServiceJSON, 401: errors[401], 404: errors[404] },
       },
     },
     async (request) => toServiceJSON(await registry.get(request.params.name)),
   );
 
-  app.put<{ Params: { name: string } }>(
+  app.put(
     '/services/:name',
     {
       schema: {
         tags: ['services'],
         summary: 'Replace a service, or register it under that name',
         security,
-        params: nameParam,
-        body: serviceInputSchema,
+        params: ServiceParams,
+        body: ServiceInput,
         response: {
-          200: serviceJSONSchema,
-          201: serviceJSONSchema,
+          200: ServiceJSON,
+          201: ServiceJSON,
           400: errors[400],
           401: errors[401],
           422: errors[422],
         },
       },
-      validatorCompiler: noValidation,
     },
     async (request, reply) => {
       const { service, created } = await registry.put(request.params.name, request.body, check);
@@ -150,15 +137,19 @@ export async function servicesRoutes(
     },
   );
 
-  app.delete<{ Params: { name: string } }>(
+  app.delete(
     '/services/:name',
     {
       schema: {
         tags: ['services'],
         summary: 'Unregister a service',
         security,
-        params: nameParam,
-        response: { 204: { type: 'null', description: 'Unregistered' }, 401: errors[401], 404: errors[404] },
+        params: ServiceParams,
+        response: {
+          204: Type.Unsafe<undefined>({ ...NoContent, description: 'Unregistered' }),
+          401: errors[401],
+          404: errors[404],
+        },
       },
     },
     async (request, reply) => {

@@ -1,15 +1,18 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type Static, Type } from 'typebox';
 import { TwitcherError } from '../errors.js';
 import type { UserRepository } from '../store/types.js';
 import {
   certificateDNProblem,
   changePassword,
   createUser,
+  MIN_PASSWORD,
   toUserJSON,
   userNotFound,
 } from '../users/users.js';
-import { objectBody, rejectUnknownFields } from './json-body.js';
-import { problemSchema } from './service-schemas.js';
+import { errors, NameParams, NoContent, Nullable, OrNull, security } from './common-schemas.js';
+import { adminPlugin, failFields } from './validation.js';
 
 interface Options {
   users: UserRepository;
@@ -18,26 +21,46 @@ interface Options {
 }
 
 const tags = ['users'];
-const security = [{ basicAuth: [] }];
-const userSchema = {
-  type: 'object',
-  properties: {
-    username: { type: 'string' },
-    admin: { type: 'boolean' },
-    created_at: { type: 'string' },
-    certificate_dn: {
-      type: 'string',
-      nullable: true,
-      description: 'Client certificates with this subject act for the user on acl services',
-    },
+
+/** A user as answered: never its password. */
+export const User = Type.Object({
+  username: Type.String(),
+  admin: Type.Boolean(),
+  created_at: Type.String({ format: 'date-time' }),
+  certificate_dn: Nullable(
+    Type.String({ description: 'Client certificates with this subject act for the user on acl services' }),
+  ),
+});
+export type UserJSON = Static<typeof User>;
+
+const certificateDN = () =>
+  Type.Optional(
+    OrNull(
+      Type.String({
+        description:
+          'Subject DN of the user’s client certificates (RFC 4514 or /one/line form); null clears it',
+      }),
+    ),
+  );
+
+/** users.ts checks the name's characters, the password's length and the DN. */
+export const UserCreate = Type.Object(
+  {
+    username: Type.String({
+      description: '1 to 128 letters, digits or ._@- (starting with a letter or digit)',
+    }),
+    password: Type.String({ minLength: MIN_PASSWORD }),
+    certificate_dn: certificateDN(),
   },
-} as const;
-const certificateDN = {
-  type: ['string', 'null'],
-  description: 'Subject DN of the user’s client certificates (RFC 4514 or /one/line form); null clears it',
-} as const;
-const nameParam = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } as const;
-const noValidation = () => () => true;
+  { additionalProperties: false },
+);
+export type UserCreate = Static<typeof UserCreate>;
+
+export const UserPatch = Type.Object(
+  { password: Type.Optional(Type.String()), certificate_dn: certificateDN() },
+  { additionalProperties: false },
+);
+export type UserPatch = Static<typeof UserPatch>;
 
 /**
  * A user named like the administrator (`admin.username`, in any case: certificate subjects and DN
@@ -53,8 +76,9 @@ function adminNameTaken(username: string): TwitcherError {
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** Twitcher's own users (the certificate service's logon checks their passwords). Administrator only. */
-export async function usersRoutes(app: FastifyInstance, { users, adminUsername, requireAdmin }: Options) {
-  app.addHook('preHandler', requireAdmin);
+export async function usersRoutes(fastify: FastifyInstance, { users, adminUsername, requireAdmin }: Options) {
+  adminPlugin(fastify, requireAdmin);
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(
     '/users',
@@ -63,7 +87,7 @@ export async function usersRoutes(app: FastifyInstance, { users, adminUsername, 
         tags,
         security,
         summary: 'List the users',
-        response: { 200: { type: 'array', items: userSchema } },
+        response: { 200: Type.Array(User), ...errors },
       },
     },
     async () => (await users.list()).map(toUserJSON),
@@ -76,34 +100,21 @@ export async function usersRoutes(app: FastifyInstance, { users, adminUsername, 
         tags,
         security,
         summary: 'Add a user (the password is stored as an scrypt hash)',
-        body: {
-          type: 'object',
-          required: ['username', 'password'],
-          additionalProperties: false,
-          properties: {
-            username: { type: 'string' },
-            password: { type: 'string', minLength: 8 },
-            certificate_dn: certificateDN,
-          },
-        },
+        body: UserCreate,
         description:
           "409 `duplicate_name` for a name taken (in any case), or the administrator's (`admin.username`, in any case).",
-        response: { 201: userSchema, 409: problemSchema, 422: problemSchema },
+        response: { 201: User, ...errors },
       },
-      validatorCompiler: noValidation,
     },
     async (request, reply) => {
-      const body = objectBody(request.body);
-      const username = body['username'];
-      if (typeof username === 'string' && sameName(username, adminUsername)) {
+      const body = request.body;
+      const username = body.username;
+      if (sameName(username, adminUsername)) {
         throw adminNameTaken(username);
       }
       // Names that differ in case only would pass for each other where names compare without case
       // (certificate subjects, DN patterns): one of them, as for the administrator's.
-      const twin =
-        typeof username === 'string'
-          ? (await users.list()).find((u) => sameName(u.username, username))
-          : undefined;
+      const twin = (await users.list()).find((u) => sameName(u.username, username));
       if (twin !== undefined && twin.username !== username) {
         throw new TwitcherError('duplicate_name', {
           description: `A user "${twin.username}" exists: names differing in case only are one name.`,
@@ -117,15 +128,15 @@ export async function usersRoutes(app: FastifyInstance, { users, adminUsername, 
     },
   );
 
-  app.get<{ Params: { name: string } }>(
+  app.get(
     '/users/:name',
     {
       schema: {
         tags,
         security,
         summary: 'Get a user',
-        params: nameParam,
-        response: { 200: userSchema, 404: problemSchema },
+        params: NameParams,
+        response: { 200: User, ...errors },
       },
     },
     async (request) => {
@@ -135,21 +146,17 @@ export async function usersRoutes(app: FastifyInstance, { users, adminUsername, 
     },
   );
 
-  app.patch<{ Params: { name: string } }>(
+  app.patch(
     '/users/:name',
     {
       schema: {
         tags,
         security,
         summary: "Change a user's password and/or certificate DN",
-        params: nameParam,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { password: { type: 'string' }, certificate_dn: certificateDN },
-        },
+        params: NameParams,
+        body: UserPatch,
+        response: { 204: NoContent, ...errors },
       },
-      validatorCompiler: noValidation,
     },
     async (request, reply) => {
       const name = request.params.name;
@@ -157,34 +164,31 @@ export async function usersRoutes(app: FastifyInstance, { users, adminUsername, 
       if (sameName(name, adminUsername) && !(await users.get(name))?.isAdmin) {
         throw adminNameTaken(name);
       }
-      const body = objectBody(request.body);
-      rejectUnknownFields(body, ['password', 'certificate_dn']);
-      const dn = body['certificate_dn'];
+      const { password, certificate_dn: dn } = request.body;
       const problem = dn === undefined ? undefined : certificateDNProblem(dn);
-      if (problem || (dn === undefined && body['password'] === undefined)) {
-        const field = problem ? 'certificate_dn' : 'password';
-        const message = problem ?? 'is required (or certificate_dn)';
-        throw new TwitcherError('validation_failed', {
-          description: `${field} ${message}`,
-          fields: [{ field, message }],
-        });
+      if (problem) failFields([{ field: 'certificate_dn', message: problem }]);
+      if (dn === undefined && password === undefined) {
+        failFields([{ field: 'password', message: 'is required (or certificate_dn)' }]);
       }
-      if (body['password'] !== undefined) {
-        await changePassword(users, request.params.name, { password: body['password'] });
-      }
-      if (
-        dn !== undefined &&
-        !(await users.setCertificateDN(request.params.name, (dn as string | null) ?? undefined))
-      ) {
+      if (password !== undefined) await changePassword(users, request.params.name, { password });
+      if (dn !== undefined && !(await users.setCertificateDN(request.params.name, dn ?? undefined))) {
         throw userNotFound(request.params.name);
       }
       return reply.code(204).send();
     },
   );
 
-  app.delete<{ Params: { name: string } }>(
+  app.delete(
     '/users/:name',
-    { schema: { tags, security, summary: 'Remove a user', params: nameParam } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Remove a user',
+        params: NameParams,
+        response: { 204: NoContent, ...errors },
+      },
+    },
     async (request, reply) => {
       if (request.params.name === adminUsername) {
         throw new TwitcherError('conflict', { description: 'The administrator account cannot be removed.' });

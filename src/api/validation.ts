@@ -24,7 +24,8 @@ type Node = { [key: string]: unknown; [MESSAGES]?: Messages };
 
 /**
  * The schema, with the messages its failures are reported with (e.g. a timeout that is neither
- * milliseconds nor a duration). Messages of an inner schema win over an outer one's.
+ * milliseconds nor a duration). They apply to the keywords of that schema itself, not to those of
+ * the schemas inside it.
  *
  * @example withMessages(Type.String({ pattern }), { pattern: 'must be an absolute URL (http or https)' })
  */
@@ -94,18 +95,16 @@ function fieldError(
   return { field: field || dataVar, message: describe(error, node, dataVar), own: false };
 }
 
-/** The schema holding the failed keyword, and the innermost messages on the way to it. */
+/** The schema holding the failed keyword, and its own messages. */
 function schemaAt(root: Node | undefined, schemaPath: string): { node?: Node; messages?: Messages } {
   let node = root;
-  let messages = node?.[MESSAGES];
   const steps = schemaPath.replace(/^#\/?/, '').split('/').slice(0, -1);
   for (const step of steps) {
     const next: unknown = node?.[step.replace(/~1/g, '/').replace(/~0/g, '~')];
-    if (!isNode(next)) return { node, messages };
+    if (!isNode(next)) break;
     node = next;
-    messages = node[MESSAGES] ?? messages;
   }
-  return { node, messages };
+  return { node, messages: node?.[MESSAGES] };
 }
 
 const A: Record<string, string> = {
@@ -138,7 +137,7 @@ function describe(error: FastifySchemaValidationError, node: Node | undefined, d
     case 'minimum':
     case 'maximum':
       return typeof min === 'number' && typeof max === 'number'
-        ? `must be ${node?.['type'] === 'integer' ? 'an integer' : 'a number'} from ${min} to ${max}`
+        ? `must be ${[node?.['type']].flat().includes('integer') ? 'an integer' : 'a number'} from ${min} to ${max}`
         : `must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${String(p['limit'])}`;
     case 'minLength':
       return `must have at least ${String(p['limit'])} character${p['limit'] === 1 ? '' : 's'}`;

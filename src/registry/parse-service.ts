@@ -2,21 +2,18 @@ import { type FieldError, TwitcherError } from '../errors.js';
 import { dnPatternProblem, MAX_DN_PATTERNS } from '../pki/x509/dn-pattern.js';
 import { nameProblem, sanitizeName } from './names.js';
 import { parseServiceLimits } from './parse-limits.js';
-import { AUTH_MODES, type AuthMode, SERVICE_TYPES, type Service, type ServiceType } from './service.js';
+import {
+  AUTH_MODES,
+  type AuthMode,
+  SERVICE_FIELDS,
+  SERVICE_TYPES,
+  type Service,
+  type ServiceField,
+  type ServiceType,
+} from './service.js';
 
-/** A service as sent on the admin API (`POST /services`, `PUT /services/{name}`). */
-export interface ServiceInput {
-  name?: unknown;
-  url?: unknown;
-  type?: unknown;
-  purl?: unknown;
-  auth?: unknown;
-  public?: unknown;
-  verify?: unknown;
-  passTokenData?: unknown;
-  certSubjects?: unknown;
-  limits?: unknown;
-}
+/** A service as sent on the admin API (`POST /services`, `PUT /services/{name}`), not yet checked. */
+export type ServiceInput = Partial<Record<ServiceField, unknown>>;
 
 export interface ParseServiceOptions {
   /** The name in the URL of `PUT /services/{name}`. */
@@ -25,19 +22,9 @@ export interface ParseServiceOptions {
   urlProblem?: (url: string) => string | undefined;
 }
 
-const MAX_URL = 2048;
-const KNOWN_FIELDS = new Set([
-  'name',
-  'url',
-  'type',
-  'purl',
-  'auth',
-  'public',
-  'verify',
-  'passTokenData',
-  'certSubjects',
-  'limits',
-]);
+/** The longest upstream URL accepted. */
+export const MAX_URL = 2048;
+const KNOWN_FIELDS = new Set<string>(SERVICE_FIELDS);
 
 /** Checks an absolute http(s) URL without credentials or fragment; returns the problem or undefined. */
 export function urlProblem(value: string): string | undefined {

@@ -55,6 +55,24 @@ export interface Service {
   limits: ServiceLimits;
 }
 
+/**
+ * The members of a service as sent on the admin API (`public` is accepted, derived from `auth`):
+ * parseServiceInput refuses any other, and the API's schema (api/service-schemas.ts) has exactly these.
+ */
+export const SERVICE_FIELDS = [
+  'name',
+  'url',
+  'type',
+  'purl',
+  'auth',
+  'public',
+  'verify',
+  'passTokenData',
+  'certSubjects',
+  'limits',
+] as const;
+export type ServiceField = (typeof SERVICE_FIELDS)[number];
+
 /** The JSON of a service on the admin API, as the Python Twitcher answers it (`public` is derived). */
 export interface ServiceJSON extends Service {
   public: boolean;
