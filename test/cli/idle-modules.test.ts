@@ -67,7 +67,8 @@ async function loadedModules(name: string, env: Record<string, string>): Promise
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     const address = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not listening in 30 s\n${out}\n${err}`)), 30_000);
+      // a bound for a hang (test files run side by side on a loaded machine), not a measure
+      const timer = setTimeout(() => reject(new Error(`not listening in 90 s\n${out}\n${err}`)), 90_000);
       child.stdout.setEncoding('utf8').on('data', (d: string) => {
         out += d;
         const m = /listening on (http:\/\/\S+)/.exec(out);

@@ -6,6 +6,12 @@ import { after, describe, test } from 'node:test';
 import { freePort } from '../helpers/ports.js';
 import { runTwitcher } from '../helpers/twitcher-process.js';
 
+/**
+ * How long a `twitcher serve` may take to listen: a bound for a hang, not a measure. Test files run
+ * side by side, and a start from the TypeScript sources took over 15 s on a loaded 2-core machine.
+ */
+const STARTUP_MS = 90_000;
+
 const dir = mkdtempSync(join(tmpdir(), 'twitcher-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -18,7 +24,7 @@ describe('twitcher serve / migrate', () => {
     };
     const first = runTwitcher(['serve'], env);
     t.after(() => first.stop());
-    await first.waitFor(/listening on/);
+    await first.waitFor(/listening on/, STARTUP_MS);
     const password = /password:\s+(\S+)/.exec(first.stderr())?.[1];
     assert.ok(password && password.length >= 20, `no generated password in: ${first.stderr()}`);
     assert.ok(!first.stdout().includes(password), 'the password reached the log');
@@ -34,7 +40,7 @@ describe('twitcher serve / migrate', () => {
 
     const second = runTwitcher(['serve'], env);
     t.after(() => second.stop());
-    await second.waitFor(/listening on/);
+    await second.waitFor(/listening on/, STARTUP_MS);
     assert.doesNotMatch(second.stderr(), /password:/);
     const list = (await (await fetch(`${base}/services`, { headers: { authorization: auth } })).json()) as {
       name: string;
@@ -55,7 +61,7 @@ describe('twitcher serve / migrate', () => {
     });
     t.after(() => p.stop());
     // both workers, however slowly a loaded machine starts them
-    await p.waitFor(/listening on/, 30_000, 2);
+    await p.waitFor(/listening on/, STARTUP_MS, 2);
     assert.equal(p.stdout().match(/listening on/g)?.length, 2);
     assert.equal(p.stderr().match(/password:/g)?.length, 1);
     const answers = await Promise.all(
@@ -126,7 +132,7 @@ describe('twitcher serve / migrate', () => {
       TWITCHER_ADMIN_PASSWORD_HASH: hash,
     });
     t.after(() => s.stop());
-    await s.waitFor(/listening on/);
+    await s.waitFor(/listening on/, STARTUP_MS);
     const get = (pw: string) =>
       fetch(`http://127.0.0.1:${port}/services`, {
         headers: { authorization: `Basic ${Buffer.from(`admin:${pw}`).toString('base64')}` },

@@ -13,6 +13,8 @@ import { freePort } from '../helpers/ports.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../src/bin/twitcherctl.ts', import.meta.url));
+/** A subprocess is killed after this: a bound for a hang, not a measure (a loaded machine starts tsx slowly). */
+const HANG_MS = 90_000;
 const BASE_ENV = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp' };
 
 interface Run {
@@ -64,7 +66,7 @@ function ctlProcess(args: string[], env: Record<string, string> = {}): Promise<R
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), HANG_MS);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
@@ -614,7 +616,7 @@ function onTerminal(args: string[], answers: { after: RegExp; send: string }[]):
         child.stdin.write(next.send);
       }
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), HANG_MS);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
