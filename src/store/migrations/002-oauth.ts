@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from './index.js';
+import type { Dialect } from './dialect.js';
 
 /** OAuth2 clients, random access tokens (hashed), revoked token ids; services may opt in to token data. */
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from './index.js';
+import type { Dialect } from './dialect.js';
 
 /** Certificates issued by the built-in CA: unique serials, with who, when and what. */
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Dialect } from './index.js';
+import type { Dialect } from './dialect.js';
 
 /**
  * Fine-grained authorization: groups (with the special `administrators`, `anonymous` and

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from './index.js';
+import type { Dialect } from './dialect.js';
 
 /**
  * Audit rows that stand for several decisions: anonymous refusals are counted per client address,

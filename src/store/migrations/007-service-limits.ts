@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from './index.js';
+import type { Dialect } from './dialect.js';
 
 /**
  * Per-service overrides of the proxy's limits (concurrency, timeouts): a JSON object of

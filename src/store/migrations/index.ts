@@ -6,8 +6,7 @@ import * as m004 from './004-service-cert-subjects.js';
 import * as m005 from './005-authorization.js';
 import * as m006 from './006-audit-counts.js';
 import * as m007 from './007-service-limits.js';
-
-export type Dialect = 'sqlite' | 'postgres';
+import type { Dialect } from './dialect.js';
 
 interface VersionedMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
