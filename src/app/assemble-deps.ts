@@ -135,8 +135,10 @@ function lateLogger(): {
   return {
     warn(fields, msg) {
       if (target) target.warn(fields, msg);
-      else
-        process.stderr.write(`twitcher: ${msg}: ${(fields.err as Error)?.message ?? String(fields.err)}\n`);
+      else {
+        const why = fields.err instanceof Error ? fields.err.message : String(fields.err);
+        process.stderr.write(`twitcher: ${msg}: ${why}\n`);
+      }
     },
     attach(log) {
       target = log;
