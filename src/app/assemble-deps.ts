@@ -20,10 +20,10 @@ export interface AssembleOptions {
   /** A store the caller opened and keeps open (close() leaves it). Default: opened from `database`. */
   store?: Store | undefined;
   /**
-   * When the built-in CA of `certs.backend: ca` is made or read: at the start (default: a broken CA
-   * directory stops the start), on its first use (tests), or never (the certificate service is off).
+   * The built-in CA of `certs.backend: ca` as configured (default: made or read at the start, a broken
+   * CA directory stops it), or none (the certificate service is off, whatever the configuration).
    */
-  certificateAuthority?: 'at-start' | 'on-first-use' | 'none';
+  certificateAuthority?: 'as-configured' | 'none';
   /** How a generated administrator password is shown (once). Default: standard error. */
   announce?: (text: string) => void;
   /** Where JSON log lines go (default: standard output). */
@@ -56,7 +56,7 @@ export async function assembleDeps(config: Config, options: AssembleOptions = {}
     }
     const tokens = await startupStep('cannot set up access tokens', () => createTokenService(config, store));
     owned.add(() => tokens.close());
-    const ca = await certificateAuthorityOf(config, options.certificateAuthority ?? 'at-start');
+    const ca = options.certificateAuthority === 'none' ? undefined : await certificateAuthorityOf(config);
     const certificateBackend = await certificateBackendOf(config, store, ca);
     const registry = new ServiceRegistry(store);
     owned.add(() => registry.close());
@@ -99,28 +99,21 @@ export async function openConfiguredStore(config: Config): Promise<Store> {
   );
 }
 
-/** The built-in CA, when `certs.backend` is `ca`. X.509 is loaded only here. */
+/** The built-in CA, when `certs.backend` is `ca`: made on the first start, read afterwards. X.509 is loaded only here. */
 async function certificateAuthorityOf(
   config: Config,
-  when: NonNullable<AssembleOptions['certificateAuthority']>,
 ): Promise<(() => Promise<CertificateAuthority>) | undefined> {
-  if (config.certs.backend !== 'ca' || when === 'none') return undefined;
-  let opened: Promise<CertificateAuthority> | undefined;
-  // Created on the first use (key file mode 0600), reused afterwards.
-  const open = () => {
-    opened ??= import('../pki/ca/index.js').then(({ openCertificateAuthority }) =>
-      openCertificateAuthority({
-        dir: config.certs.caDir,
-        keyType: config.certs.caKeyType,
-        issuedSubjectBases: [config.certs.baseDN],
-      }),
-    );
-    return opened;
-  };
-  if (when === 'at-start') {
-    await startupStep(`cannot open the certificate authority in ${config.certs.caDir}`, open);
-  }
-  return open;
+  if (config.certs.backend !== 'ca') return undefined;
+  // Created on the first start (key file mode 0600), reused afterwards.
+  const ca = await startupStep(`cannot open the certificate authority in ${config.certs.caDir}`, async () => {
+    const { openCertificateAuthority } = await import('../pki/ca/index.js');
+    return openCertificateAuthority({
+      dir: config.certs.caDir,
+      keyType: config.certs.caKeyType,
+      issuedSubjectBases: [config.certs.baseDN],
+    });
+  });
+  return async () => ca;
 }
 
 /**

@@ -32,7 +32,7 @@ export async function startTestApp(
     /** A store the test keeps: left open by close(). */
     store?: Store;
     logStream?: DestinationStream;
-    /** A directory for the built-in CA (made on first use): turns the certificate service on. */
+    /** A directory for the built-in CA: turns the certificate service on. */
     caDir?: string;
   } = {},
 ): Promise<TestApp> {
@@ -53,7 +53,7 @@ export async function startTestApp(
   const deps = await assembleDeps(config, {
     store: options.store,
     logStream: options.logStream,
-    certificateAuthority: options.caDir ? 'on-first-use' : 'none',
+    certificateAuthority: options.caDir ? 'as-configured' : 'none',
   });
   const app = await buildApp(config, deps);
   await app.listen({ host: '127.0.0.1', port });
