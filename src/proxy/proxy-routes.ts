@@ -8,17 +8,20 @@ import { logError } from '../util/log-error.js';
 import { toTwitcherError } from '../util/to-twitcher-error.js';
 import type { UpstreamAgents } from './agents.js';
 import {
+  type Authorization,
   type AuthorizeContext,
   type AuthorizeRequest,
+  type Authorizer,
   createAuthorizer,
   verifyMethods,
 } from './authorize.js';
 import { bearerChallenge, CHALLENGES, type CredentialDeps, createCredentials } from './credentials.js';
-import { createForward } from './forward.js';
+import { createForward, type Forward } from './forward.js';
 import { readLimitedBody } from './read-body.js';
 import { sendProxyError, sendVerify } from './render-proxy-error.js';
 import { cameThrough, viaPseudonym } from './via.js';
 
+/** What the proxy routes are built from. */
 export interface ProxyDeps extends CredentialDeps {
   registry: ServiceRegistry;
   agents: UpstreamAgents;
@@ -39,19 +42,15 @@ declare module 'fastify' {
  */
 export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promise<void> {
   const { config } = deps;
-  const credentials = createCredentials(deps);
   const authorizer = createAuthorizer({
     registry: deps.registry,
-    credentials,
+    credentials: createCredentials(deps),
     publicOperations: buildPublicOperations(config.proxy.publicOperations),
     limits: { maxBytes: config.proxy.maxXmlBytes, maxDepth: config.proxy.maxXmlDepth },
     accessControl: deps.accessControl,
   });
-  const delegationHeader = config.clientCerts.delegationHeader?.toLowerCase();
   const proxyPrefix = `${config.protectedPath}/proxy`;
   const verifyPrefix = `${config.protectedPath}/verify`;
-  const forward = createForward(deps, proxyPrefix);
-  const via = viaPseudonym(config);
 
   // Bodies stay in the request stream: only an OWS body that must be decided on is read.
   app.removeAllContentTypeParsers();
@@ -64,52 +63,36 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     return sendProxyError(reply, err, surface, request.twitcherProxy);
   });
 
-  /** The plain values `authorize` judges; `withBody`: the proxy reads the body, `/verify` never sees it. */
-  function authorizeRequest(request: FastifyRequest, withBody: boolean): AuthorizeRequest {
-    return {
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      ip: request.ip,
-      socket: request.raw.socket,
-      log: request.log,
-      readBody: withBody ? (maxBytes: number) => readLimitedBody(request.raw, maxBytes) : undefined,
-    };
-  }
+  const proxyHandler = createProxyHandler({
+    authorizer,
+    forward: createForward(deps, proxyPrefix),
+    prefix: proxyPrefix,
+    via: viaPseudonym(config),
+    delegationHeader: config.clientCerts.delegationHeader?.toLowerCase(),
+  });
+  const verifyHandler = createVerifyHandler(authorizer, verifyPrefix);
+  const routeOptions = { exposeHeadRoute: false };
+  app.all(`${proxyPrefix}/:name`, routeOptions, proxyHandler);
+  app.all(`${proxyPrefix}/:name/*`, routeOptions, proxyHandler);
+  app.all(`${verifyPrefix}/:name`, routeOptions, verifyHandler);
+  app.all(`${verifyPrefix}/:name/*`, routeOptions, verifyHandler);
+}
 
-  async function judge(
-    request: FastifyRequest,
-    prefix: string,
-    withBody: boolean,
-    method = request.method,
-    originalFraming = false,
-  ) {
-    const context: AuthorizeContext = {};
-    request.twitcherProxy = context;
-    const auth = await authorizer.authorize(
-      { ...authorizeRequest(request, withBody), method, originalFraming },
-      prefix,
-      context,
-    );
-    if (request.log.level === 'debug' || request.log.level === 'trace')
-      request.log.debug(
-        {
-          service: auth.service.name,
-          operation: auth.ows.operation,
-          kind: auth.ows.kind,
-          reason: auth.ows.reason,
-          decision: auth.decision,
-          principal: auth.acl?.principal.label,
-        },
-        'decision',
-      );
-    return auth;
-  }
+type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
-  const proxyHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+/** `/ows/proxy`: judged (the body read where it decides), then forwarded. */
+function createProxyHandler(options: {
+  authorizer: Authorizer;
+  forward: Forward;
+  prefix: string;
+  via: string;
+  delegationHeader: string | undefined;
+}): Handler {
+  const { authorizer, forward, prefix, via, delegationHeader } = options;
+  return async (request, reply) => {
     // Before anything is read or decided: a request that came through this Twitcher already loops.
     if (cameThrough(request.headers.via, via)) throw loopDetected();
-    const auth = await judge(request, proxyPrefix, true);
+    const auth = await judge(authorizer, request, prefix, true, request.method, false);
     const { decision, subject, service } = auth;
     if (!decision.allow) throw deny(decision);
     const data = service.passTokenData && subject.kind === 'token' ? subject.token.data : undefined;
@@ -119,13 +102,15 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
         : undefined;
     return forward(request, reply, auth, { data, extraHeaders: delegated, visible: auth.acl?.visible });
   };
+}
 
-  // Every method the original request may have had must be allowed (see verifyMethods).
-  const verifyHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+/** `/ows/verify`: every method the original request may have had must be allowed (see verifyMethods). */
+function createVerifyHandler(authorizer: Authorizer, prefix: string): Handler {
+  return async (request, reply) => {
     for (const { method, named, unknown } of verifyMethods(request.method, request.headers)) {
       let decision: Decision;
       try {
-        ({ decision } = await judge(request, verifyPrefix, false, method, named === true));
+        ({ decision } = await judge(authorizer, request, prefix, false, method, named === true));
       } catch (err) {
         throw unknown ? explainUnknownMethod(toTwitcherError(err)) : err;
       }
@@ -136,12 +121,46 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     }
     return sendVerify(reply, 200, 'Access to service is allowed.', {}, undefined);
   };
+}
 
-  const routeOptions = { exposeHeadRoute: false };
-  app.all(`${proxyPrefix}/:name`, routeOptions, proxyHandler);
-  app.all(`${proxyPrefix}/:name/*`, routeOptions, proxyHandler);
-  app.all(`${verifyPrefix}/:name`, routeOptions, verifyHandler);
-  app.all(`${verifyPrefix}/:name/*`, routeOptions, verifyHandler);
+/**
+ * Authorizes the request as plain values (`withBody`: the proxy reads the body, `/verify` never
+ * sees it), keeping what was learnt on the request for the error's dialect; logs the decision.
+ */
+async function judge(
+  authorizer: Authorizer,
+  request: FastifyRequest,
+  prefix: string,
+  withBody: boolean,
+  method: string,
+  originalFraming: boolean,
+): Promise<Authorization> {
+  const context: AuthorizeContext = {};
+  request.twitcherProxy = context;
+  const plain: AuthorizeRequest = {
+    method,
+    url: request.url,
+    headers: request.headers,
+    ip: request.ip,
+    socket: request.raw.socket,
+    log: request.log,
+    readBody: withBody ? (maxBytes: number) => readLimitedBody(request.raw, maxBytes) : undefined,
+    originalFraming,
+  };
+  const auth = await authorizer.authorize(plain, prefix, context);
+  if (request.log.level === 'debug' || request.log.level === 'trace')
+    request.log.debug(
+      {
+        service: auth.service.name,
+        operation: auth.ows.operation,
+        kind: auth.ows.kind,
+        reason: auth.ows.reason,
+        decision: auth.decision,
+        principal: auth.acl?.principal.label,
+      },
+      'decision',
+    );
+  return auth;
 }
 
 function loopDetected(): TwitcherError {
