@@ -25,6 +25,7 @@ export interface UpstreamPool {
   fresh(): Client;
 }
 
+/** Finds (or opens) the pool of a service. */
 export interface UpstreamAgents {
   forService(service: Service): UpstreamPool;
   /** Pools open now (tests and metrics). */
@@ -45,60 +46,12 @@ interface Entry extends UpstreamPool {
   lastUsed: number;
 }
 
+/** The pools of every service, made on first use and closed when their service changed or idled. */
 export function createUpstreamAgents(proxy: ProxySettings): UpstreamAgents {
   const pools = new Map<string, Entry>();
   // The registry hands out the same object for a service until it changes: its pool is found
   // without building the key (a URL parse) on every request.
   const byObject = new WeakMap<Service, Entry>();
-
-  function optionsFor(service: Service) {
-    const limits = service.limits ?? {};
-    const maxConcurrent = limits.maxConcurrent ?? proxy.maxConcurrent;
-    return {
-      maxConcurrent,
-      options: {
-        connectTimeout: limits.connectTimeout ?? proxy.connectTimeout,
-        headersTimeout: limits.headersTimeout ?? proxy.headersTimeout,
-        bodyTimeout: limits.bodyTimeout ?? proxy.bodyTimeout,
-        // Dropped before common servers drop it (gunicorn 2 s, httpd and lighttpd 5 s): a request sent
-        // on a connection the server is closing fails. An upstream's `Keep-Alive: timeout=N` is
-        // followed, less a second of margin.
-        keepAliveTimeout: proxy.keepAliveTimeout,
-        keepAliveTimeoutThreshold: 1000,
-        keepAliveMaxTimeout: 600_000,
-        connections: maxConcurrent,
-        pipelining: 1,
-        ...(service.verify ? {} : { connect: { rejectUnauthorized: false } }),
-      },
-    };
-  }
-
-  function create(service: Service, key: string): Entry {
-    const origin = new URL(service.url).origin;
-    const { maxConcurrent, options } = optionsFor(service);
-    const pool = new Pool(origin, options);
-    let inFlight = 0;
-    return {
-      key,
-      lastUsed: Date.now(),
-      pool,
-      bodyTimeout: options.bodyTimeout,
-      get inFlight() {
-        return inFlight;
-      },
-      tryAcquire() {
-        if (inFlight >= maxConcurrent) return false;
-        inFlight++;
-        return true;
-      },
-      release() {
-        inFlight--;
-      },
-      fresh() {
-        return new Client(origin, options);
-      },
-    };
-  }
 
   // Pools of services that were deleted or changed and are no longer used are closed, once idle.
   const sweeper = setInterval(() => {
@@ -124,7 +77,7 @@ export function createUpstreamAgents(proxy: ProxySettings): UpstreamAgents {
       if (entry?.key !== key) {
         // The service changed (URL, verification, limits): requests in flight finish on the old pool.
         if (entry) void entry.pool.close();
-        entry = create(service, key);
+        entry = createEntry(proxy, service, key);
         pools.set(service.name, entry);
       }
       byObject.set(service, entry);
@@ -139,6 +92,57 @@ export function createUpstreamAgents(proxy: ProxySettings): UpstreamAgents {
       const all = [...pools.values()];
       pools.clear();
       await Promise.all(all.map((e) => e.pool.close()));
+    },
+  };
+}
+
+/** undici's options for a service's pool: its own limits, else the `proxy.*` settings. */
+function poolOptions(proxy: ProxySettings, service: Service) {
+  const limits = service.limits ?? {};
+  const maxConcurrent = limits.maxConcurrent ?? proxy.maxConcurrent;
+  return {
+    maxConcurrent,
+    options: {
+      connectTimeout: limits.connectTimeout ?? proxy.connectTimeout,
+      headersTimeout: limits.headersTimeout ?? proxy.headersTimeout,
+      bodyTimeout: limits.bodyTimeout ?? proxy.bodyTimeout,
+      // Dropped before common servers drop it (gunicorn 2 s, httpd and lighttpd 5 s): a request sent
+      // on a connection the server is closing fails. An upstream's `Keep-Alive: timeout=N` is
+      // followed, less a second of margin.
+      keepAliveTimeout: proxy.keepAliveTimeout,
+      keepAliveTimeoutThreshold: 1000,
+      keepAliveMaxTimeout: 600_000,
+      connections: maxConcurrent,
+      pipelining: 1,
+      ...(service.verify ? {} : { connect: { rejectUnauthorized: false } }),
+    },
+  };
+}
+
+/** A service's pool with its count of requests in flight. */
+function createEntry(proxy: ProxySettings, service: Service, key: string): Entry {
+  const origin = new URL(service.url).origin;
+  const { maxConcurrent, options } = poolOptions(proxy, service);
+  const pool = new Pool(origin, options);
+  let inFlight = 0;
+  return {
+    key,
+    lastUsed: Date.now(),
+    pool,
+    bodyTimeout: options.bodyTimeout,
+    get inFlight() {
+      return inFlight;
+    },
+    tryAcquire() {
+      if (inFlight >= maxConcurrent) return false;
+      inFlight++;
+      return true;
+    },
+    release() {
+      inFlight--;
+    },
+    fresh() {
+      return new Client(origin, options);
     },
   };
 }
