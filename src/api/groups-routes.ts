@@ -35,7 +35,7 @@ export async function groupsRoutes(
         tags,
         security,
         summary: 'List the groups',
-        response: { 200: Type.Array(Group) },
+        response: { 200: Type.Array(Group), ...errors },
       },
     },
     async () => (await store.groups.list()).map(toGroupJSON),

@@ -57,9 +57,14 @@ const duration = (description: string) =>
     ),
   );
 
+/** The limits as sent: each timeout in milliseconds or as a duration. */
+type LimitsInput = { maxConcurrent?: number | null } & {
+  [K in Exclude<LimitName, 'maxConcurrent'>]?: number | string | null;
+};
+
 /** `limits` as sent: the timeouts also as durations (`30s`, `5m`, `2h`, `1500`), 1 ms to 24 h. */
 const LimitsInput = withMessages(
-  Type.Unsafe<Partial<Record<LimitName, number | string | null>> | null>({
+  Type.Unsafe<LimitsInput | null>({
     type: ['object', 'null'],
     additionalProperties: false,
     description: `Overrides of the proxy's settings for this service; null or {} for none. ${PROXY_DOCS}`,

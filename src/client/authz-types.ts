@@ -87,7 +87,7 @@ export interface GrantInput {
   user?: string;
   group?: string;
   service: string;
-  resource?: number | string;
+  resource?: number | string | null;
   permission: string;
   access?: 'allow' | 'deny';
   scope?: 'match' | 'recursive';
@@ -147,7 +147,13 @@ export interface AuditRecordJSON {
   permission: string;
   resources: string[];
   outcome: 'allow' | 'deny';
+  /** What decided: a permission, `administrator`, `no-permission`…; `overflow` (see `count`). */
   rule: string;
+  /**
+   * How many decisions the record stands for: 1, or the anonymous refusals of one client address,
+   * service and operation counted into it (`time`: the first).
+   */
+  count: number;
 }
 
 /**

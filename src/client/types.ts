@@ -84,16 +84,18 @@ export interface ServiceInput {
   name?: string;
   /** Default `wps`. */
   type?: ServiceType;
-  /** Default ''. */
-  purl?: string;
+  /** Default '' (or null): the proxy URL. */
+  purl?: string | null;
   /** Default `token`. */
   auth?: AuthMode;
+  /** Accepted for the original's `register --public`: `true` is `auth: public`; must agree with `auth`. */
+  public?: boolean;
   /** Default true. */
   verify?: boolean;
   /** Default false. */
   passTokenData?: boolean;
   /** `auth: cert` only: subject DN patterns, e.g. `/C=XX/O=ESGF/*` or `CN=*,OU=Users,O=Twitcher`. */
-  certSubjects?: string[];
+  certSubjects?: string[] | null;
   /** Default none (`{}`): the proxy's global settings. */
   limits?: ServiceLimitsInput | null;
 }
@@ -131,7 +133,7 @@ export interface ClientJSON {
   data: Record<string, string>;
   created_at: string;
   /** The user its tokens act for on `acl` services (null: none). */
-  user?: string | null;
+  user: string | null;
 }
 
 /**
