@@ -1,6 +1,6 @@
 import { hashPassword } from '../auth/password.js';
-import { tryDNKey } from '../pki/x509/dn/index.js';
 import { type FieldError, TwitcherError } from '../errors.js';
+import { tryDNKey } from '../pki/x509/dn/index.js';
 import type { UserRecord, UserRepository } from '../store/types.js';
 
 /**
