@@ -103,7 +103,14 @@ function createFastify(config: Config, logStream: DestinationStream | undefined)
       return sendProblem(reply, err);
     },
     ajv: {
-      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: true },
+      // allowUnionTypes: the admin API's schemas write "a string or null" as a type list (src/api/)
+      customOptions: {
+        coerceTypes: false,
+        removeAdditional: false,
+        allErrors: true,
+        useDefaults: true,
+        allowUnionTypes: true,
+      },
     },
   });
 
