@@ -34,10 +34,7 @@ function formBody(request: FastifyRequest): string | undefined {
  * (the Python Twitcher's client registration), `/oauth/revoke` (RFC 7009), `/oauth/introspect`
  * (RFC 7662) and `/.well-known/jwks.json`. Errors are RFC 6749 §5.2 JSON.
  */
-export async function oauthRoutes(
-  app: FastifyInstance,
-  { clients, tokens, requireAdmin }: Options,
-): Promise<void> {
+export async function oauthRoutes(app: FastifyInstance, options: Options): Promise<void> {
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: 64 * 1024 },
@@ -49,17 +46,7 @@ export async function oauthRoutes(
     return sendOAuthError(reply, err);
   });
 
-  const token = async (request: FastifyRequest, reply: FastifyReply) => {
-    const params = readOAuthParams(rawQuery(request), formBody(request));
-    const client = await authenticateClient(request.headers.authorization, params, clients);
-    const issued = await clientCredentialsGrant(params, client, tokens);
-    return reply.headers(NO_STORE).send({
-      access_token: issued.accessToken,
-      token_type: 'Bearer',
-      expires_in: issued.expiresIn,
-      scope: issued.scopes.join(' '),
-    });
-  };
+  const token = tokenHandler(options);
   const tokenSchema = {
     tags,
     summary: 'Token endpoint: client credentials grant (RFC 6749 §4.4)',
@@ -70,7 +57,56 @@ export async function oauthRoutes(
   app.post('/oauth/token', { schema: tokenSchema }, token);
   app.get('/oauth/token', { schema: { ...tokenSchema, hide: true } }, token);
 
-  const registerClient = async (request: FastifyRequest, reply: FastifyReply) => {
+  const registerClient = registerClientHandler(options);
+  const clientSchema = {
+    tags,
+    summary: "Register an OAuth2 client (the Python Twitcher's /oauth/client; administrator only)",
+    description: 'Parameters name, redirect_uri and scope (default compute). The secret is shown once.',
+    security: [{ basicAuth: [] }],
+  };
+  app.post('/oauth/client', { schema: clientSchema }, registerClient);
+  app.get('/oauth/client', { schema: { ...clientSchema, hide: true } }, registerClient);
+
+  app.post(
+    '/oauth/revoke',
+    { schema: { tags, summary: 'Token revocation (RFC 7009)' } },
+    revokeHandler(options),
+  );
+  app.post(
+    '/oauth/introspect',
+    { schema: { tags, summary: 'Token introspection (RFC 7662)' } },
+    introspectHandler(options),
+  );
+  const { tokens } = options;
+  app.get(
+    '/.well-known/jwks.json',
+    { schema: { tags, summary: 'Public keys of signed tokens (RFC 7517)' } },
+    async (_r, reply) => {
+      return reply.header('cache-control', 'public, max-age=300').send(tokens.jwks() ?? { keys: [] });
+    },
+  );
+}
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+
+/** RFC 6749 §4.4: a token for the authenticated client. */
+function tokenHandler({ clients, tokens }: Options): Handler {
+  return async (request, reply) => {
+    const params = readOAuthParams(rawQuery(request), formBody(request));
+    const client = await authenticateClient(request.headers.authorization, params, clients);
+    const issued = await clientCredentialsGrant(params, client, tokens);
+    return reply.headers(NO_STORE).send({
+      access_token: issued.accessToken,
+      token_type: 'Bearer',
+      expires_in: issued.expiresIn,
+      scope: issued.scopes.join(' '),
+    });
+  };
+}
+
+/** The Python Twitcher's client registration, by an administrator: the secret is shown once. */
+function registerClientHandler({ clients, requireAdmin }: Options): Handler {
+  return async (request, reply) => {
     await requireAdmin(request);
     const params = readOAuthParams(rawQuery(request), formBody(request));
     const json =
@@ -89,61 +125,43 @@ export async function oauthRoutes(
       scope: client.scopes,
     });
   };
-  const clientSchema = {
-    tags,
-    summary: "Register an OAuth2 client (the Python Twitcher's /oauth/client; administrator only)",
-    description: 'Parameters name, redirect_uri and scope (default compute). The secret is shown once.',
-    security: [{ basicAuth: [] }],
+}
+
+/** RFC 7009: a client revokes one of its own tokens. */
+function revokeHandler({ clients, tokens }: Options): Handler {
+  return async (request, reply) => {
+    const params = readOAuthParams('', formBody(request));
+    const client = await authenticateClient(request.headers.authorization, params, clients);
+    const presented = requireParam(params, 'token');
+    const hint = params.get('token_type_hint');
+    if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') {
+      throw new TwitcherError('unsupported_token_type', {
+        description: `Unknown token_type_hint "${hint.slice(0, 32)}".`,
+      });
+    }
+    // RFC 7009 §2.2: an invalid or unknown token is not an error.
+    const info = await tokens.verify(presented).catch(() => undefined);
+    if (info && info.clientId !== client.clientId) {
+      throw new TwitcherError('unauthorized_client', {
+        description: 'The token was not issued to this client.',
+      });
+    }
+    if (info) await tokens.revoke(presented, client.clientId);
+    return reply.headers(NO_STORE).send();
   };
-  app.post('/oauth/client', { schema: clientSchema }, registerClient);
-  app.get('/oauth/client', { schema: { ...clientSchema, hide: true } }, registerClient);
+}
 
-  app.post(
-    '/oauth/revoke',
-    { schema: { tags, summary: 'Token revocation (RFC 7009)' } },
-    async (request, reply) => {
-      const params = readOAuthParams('', formBody(request));
-      const client = await authenticateClient(request.headers.authorization, params, clients);
-      const presented = requireParam(params, 'token');
-      const hint = params.get('token_type_hint');
-      if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') {
-        throw new TwitcherError('unsupported_token_type', {
-          description: `Unknown token_type_hint "${hint.slice(0, 32)}".`,
-        });
-      }
-      // RFC 7009 §2.2: an invalid or unknown token is not an error.
-      const info = await tokens.verify(presented).catch(() => undefined);
-      if (info && info.clientId !== client.clientId) {
-        throw new TwitcherError('unauthorized_client', {
-          description: 'The token was not issued to this client.',
-        });
-      }
-      if (info) await tokens.revoke(presented, client.clientId);
-      return reply.headers(NO_STORE).send();
-    },
-  );
-
-  app.post(
-    '/oauth/introspect',
-    { schema: { tags, summary: 'Token introspection (RFC 7662)' } },
-    async (request, reply) => {
-      const params = readOAuthParams('', formBody(request));
-      const client = await authenticateClient(request.headers.authorization, params, clients);
-      const info = await tokens.verify(requireParam(params, 'token')).catch(() => undefined);
-      // A client learns only about its own tokens.
-      return reply
-        .headers(NO_STORE)
-        .send(info && info.clientId === client.clientId ? introspection(info) : { active: false });
-    },
-  );
-
-  app.get(
-    '/.well-known/jwks.json',
-    { schema: { tags, summary: 'Public keys of signed tokens (RFC 7517)' } },
-    async (_r, reply) => {
-      return reply.header('cache-control', 'public, max-age=300').send(tokens.jwks() ?? { keys: [] });
-    },
-  );
+/** RFC 7662: what a token is, told only to the client it was issued to. */
+function introspectHandler({ clients, tokens }: Options): Handler {
+  return async (request, reply) => {
+    const params = readOAuthParams('', formBody(request));
+    const client = await authenticateClient(request.headers.authorization, params, clients);
+    const info = await tokens.verify(requireParam(params, 'token')).catch(() => undefined);
+    // A client learns only about its own tokens.
+    return reply
+      .headers(NO_STORE)
+      .send(info && info.clientId === client.clientId ? introspection(info) : { active: false });
+  };
 }
 
 /** RFC 7662 §2.2 response of an active token. */
