@@ -141,6 +141,65 @@ function prefixSegments(value: string): string[] | undefined {
   return pathSegments(encoded);
 }
 
+type Op = '<' | '=';
+
+/** How a key that restricts requests reads its value (the key is the restriction's kind). */
+interface RestrictionParser {
+  op: Op;
+  parse(value: string, text: string): TokenRestriction;
+}
+
+/** The keys that restrict the requests a token may make, each with its operator and its reader. */
+const RESTRICTION_PARSERS: ReadonlyMap<string, RestrictionParser> = new Map<string, RestrictionParser>([
+  ['time', { op: '<', parse: (value, text) => ({ kind: 'time', text, before: parseTime(value) }) }],
+  [
+    'service',
+    { op: '=', parse: (value, text) => ({ kind: 'service', text, values: lowerList(value, 'service') }) },
+  ],
+  [
+    'process',
+    { op: '=', parse: (value, text) => ({ kind: 'process', text, values: list(value, 'process') }) },
+  ],
+  ['layer', { op: '=', parse: (value, text) => ({ kind: 'layer', text, values: list(value, 'layer') }) }],
+  [
+    'operation',
+    { op: '=', parse: (value, text) => ({ kind: 'operation', text, values: lowerList(value, 'operation') }) },
+  ],
+  ['method', { op: '=', parse: parseMethods }],
+  ['path prefix', { op: '=', parse: parsePathPrefix }],
+  ['client address', { op: '=', parse: parseClientAddresses }],
+]);
+
+function lowerList(value: string, what: string): string[] {
+  return list(value, what).map((v) => v.toLowerCase());
+}
+
+function parseMethods(value: string, text: string): TokenRestriction {
+  const methods = list(value, 'method');
+  if (!methods.every((v) => METHOD.test(v))) throw new CaveatError('method: not an HTTP method');
+  return { kind: 'method', text, values: methods.map((v) => v.toUpperCase()) };
+}
+
+function parsePathPrefix(value: string, text: string): TokenRestriction {
+  const segments = prefixSegments(value);
+  if (segments === undefined)
+    throw new CaveatError(
+      'path prefix: not an absolute path Twitcher would forward (dot segments, ";", encoded "/"...)',
+    );
+  return { kind: 'path prefix', text, segments };
+}
+
+function parseClientAddresses(value: string, text: string): TokenRestriction {
+  const ranges = list(value, 'client address');
+  const problem = ranges.map(addressRangeProblem).find((p) => p !== undefined);
+  if (problem) throw new CaveatError(`client address: ${problem}`);
+  return { kind: 'client address', text, ranges };
+}
+
+function expectOp(key: string, op: string, wanted: Op, text: string): void {
+  if (op !== wanted) throw new CaveatError(`"${key}" takes "${wanted}": "${text}"`);
+}
+
 /**
  * Parses every caveat (UTF-8 predicates) of a macaroon. Throws `CaveatError` on the first one that
  * is not understood.
@@ -152,79 +211,8 @@ export function parseCaveats(predicates: readonly string[]): ParsedCaveats {
     if (predicate.length > MAX_CAVEAT_LENGTH) throw new CaveatError(`caveat too long: "${text}"`);
     const m = CAVEAT.exec(predicate);
     if (!m) throw new CaveatError(`not a caveat Twitcher understands: "${text}"`);
-    const key = m[1]!.toLowerCase();
-    const op = m[2]!;
-    const value = m[3]!;
-    const expect = (wanted: '<' | '=') => {
-      if (op !== wanted) throw new CaveatError(`"${key}" takes "${wanted}": "${text}"`);
-    };
     try {
-      switch (key) {
-        case 'time':
-          expect('<');
-          out.restrictions.push({ kind: 'time', text, before: parseTime(value) });
-          break;
-        case 'client':
-          expect('=');
-          out.clientIds = intersect(out.clientIds, list(value, key));
-          break;
-        case 'scope': {
-          expect('=');
-          // `scope =` with nothing: a token granted no scope
-          const scopes = value === '' ? [] : list(value, key, /[\s,]+/);
-          if (!scopes.every((s) => SCOPE_TOKEN.test(s))) throw new CaveatError('scope: not a scope token');
-          out.scopes = intersect(out.scopes, scopes);
-          break;
-        }
-        case 'service':
-          expect('=');
-          out.restrictions.push({
-            kind: 'service',
-            text,
-            values: list(value, key).map((v) => v.toLowerCase()),
-          });
-          break;
-        case 'process':
-        case 'layer':
-          expect('=');
-          out.restrictions.push({ kind: key, text, values: list(value, key) });
-          break;
-        case 'operation':
-          expect('=');
-          out.restrictions.push({
-            kind: 'operation',
-            text,
-            values: list(value, key).map((v) => v.toLowerCase()),
-          });
-          break;
-        case 'method': {
-          expect('=');
-          const methods = list(value, key);
-          if (!methods.every((v) => METHOD.test(v))) throw new CaveatError('method: not an HTTP method');
-          out.restrictions.push({ kind: 'method', text, values: methods.map((v) => v.toUpperCase()) });
-          break;
-        }
-        case 'path prefix': {
-          expect('=');
-          const segments = prefixSegments(value);
-          if (segments === undefined)
-            throw new CaveatError(
-              'path prefix: not an absolute path Twitcher would forward (dot segments, ";", encoded "/"...)',
-            );
-          out.restrictions.push({ kind: 'path prefix', text, segments });
-          break;
-        }
-        case 'client address': {
-          expect('=');
-          const ranges = list(value, key);
-          const problem = ranges.map(addressRangeProblem).find((p) => p !== undefined);
-          if (problem) throw new CaveatError(`client address: ${problem}`);
-          out.restrictions.push({ kind: 'client address', text, ranges });
-          break;
-        }
-        default:
-          throw new CaveatError(`unknown caveat "${printableCaveat(key)}"`);
-      }
+      readCaveat(out, m[1]!.toLowerCase(), m[2]!, m[3]!, text);
     } catch (err) {
       if (err instanceof CaveatError && !err.message.includes(text)) {
         throw new CaveatError(`${err.message} in "${text}"`);
@@ -233,6 +221,25 @@ export function parseCaveats(predicates: readonly string[]): ParsedCaveats {
     }
   }
   return out;
+}
+
+/** Adds one caveat to what the others said: `client` and `scope` narrow the token, the rest its requests. */
+function readCaveat(out: ParsedCaveats, key: string, op: string, value: string, text: string): void {
+  if (key === 'client') {
+    expectOp(key, op, '=', text);
+    out.clientIds = intersect(out.clientIds, list(value, key));
+  } else if (key === 'scope') {
+    expectOp(key, op, '=', text);
+    // `scope =` with nothing: a token granted no scope
+    const scopes = value === '' ? [] : list(value, key, /[\s,]+/);
+    if (!scopes.every((s) => SCOPE_TOKEN.test(s))) throw new CaveatError('scope: not a scope token');
+    out.scopes = intersect(out.scopes, scopes);
+  } else {
+    const parser = RESTRICTION_PARSERS.get(key);
+    if (parser === undefined) throw new CaveatError(`unknown caveat "${printableCaveat(key)}"`);
+    expectOp(key, op, parser.op, text);
+    out.restrictions.push(parser.parse(value, text));
+  }
 }
 
 function named(requested: readonly string[], allowed: readonly string[]): boolean {

@@ -19,7 +19,7 @@ import {
   MacaroonFormatError,
 } from '../../client/macaroon-codec.js';
 import { TwitcherError } from '../../errors.js';
-import { CaveatError, parseCaveats, printableCaveat } from './macaroon-caveats.js';
+import { CaveatError, type ParsedCaveats, parseCaveats, printableCaveat } from './macaroon-caveats.js';
 import { MACAROON_KEY_ID, type MacaroonKeyRing } from './macaroon-keys.js';
 import { checkIssueRequest } from './own-claims.js';
 import { DEFAULT_CLOCK_TOLERANCE } from './own-jwt.js';
@@ -132,6 +132,41 @@ function predicatesOf(m: Macaroon): string[] {
   });
 }
 
+/** The macaroon in `token`, if it is one for `location` with first-party caveats only (not yet verified). */
+function decodeFirstParty(token: string, location: string): Macaroon {
+  let m: Macaroon;
+  try {
+    m = decodeMacaroon(token);
+  } catch (err) {
+    if (!(err instanceof MacaroonFormatError)) throw err;
+    throw invalid('The access token is malformed.', `macaroon: ${err.message}`);
+  }
+  if (m.caveats.some((c) => c.verificationId !== undefined)) {
+    throw invalid(
+      'The access token has a third-party caveat: Twitcher accepts first-party caveats only.',
+      'third-party caveat',
+    );
+  }
+  if (m.location !== location) {
+    throw invalid(
+      'The access token is for another location.',
+      `macaroon location "${printableCaveat(m.location)}", expected ${location}`,
+    );
+  }
+  return m;
+}
+
+/** The caveats of an authenticated macaroon; one Twitcher does not understand refuses the token. */
+function caveatsOf(m: Macaroon): ParsedCaveats {
+  try {
+    return parseCaveats(predicatesOf(m));
+  } catch (err) {
+    if (!(err instanceof CaveatError)) throw err;
+    throw invalid(`The access token has a caveat Twitcher does not understand: ${err.message}.`, err.message);
+  }
+}
+
+/** Verifies Twitcher's macaroons: signature by a known root key, caveats understood and met, not expired or revoked. */
 export function createMacaroonTokenVerifier(options: MacaroonTokenVerifierOptions): TokenVerifier {
   const { keys, location, revocations, clock = Date.now } = options;
   const tolerance = options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE;
@@ -141,25 +176,7 @@ export function createMacaroonTokenVerifier(options: MacaroonTokenVerifierOption
     async verify(token): Promise<AccessTokenInfo | undefined> {
       assertTokenSize(token);
       if (!looksLikeMacaroon(token)) return undefined;
-      let m: Macaroon;
-      try {
-        m = decodeMacaroon(token);
-      } catch (err) {
-        if (!(err instanceof MacaroonFormatError)) throw err;
-        throw invalid('The access token is malformed.', `macaroon: ${err.message}`);
-      }
-      if (m.caveats.some((c) => c.verificationId !== undefined)) {
-        throw invalid(
-          'The access token has a third-party caveat: Twitcher accepts first-party caveats only.',
-          'third-party caveat',
-        );
-      }
-      if (m.location !== location) {
-        throw invalid(
-          'The access token is for another location.',
-          `macaroon location "${printableCaveat(m.location)}", expected ${location}`,
-        );
-      }
+      const m = decodeFirstParty(token, location);
       const id = readIdentifier(m.identifier);
       const key = keys.byId.get(id.kid);
       if (!key) {
@@ -169,16 +186,7 @@ export function createMacaroonTokenVerifier(options: MacaroonTokenVerifierOption
         throw invalid("The access token's signature is not valid.", `macaroon jti ${id.jti}`);
       }
       // Authenticated from here on: the caveats are those Twitcher wrote plus those holders added.
-      let caveats: ReturnType<typeof parseCaveats>;
-      try {
-        caveats = parseCaveats(predicatesOf(m));
-      } catch (err) {
-        if (!(err instanceof CaveatError)) throw err;
-        throw invalid(
-          `The access token has a caveat Twitcher does not understand: ${err.message}.`,
-          err.message,
-        );
-      }
+      const caveats = caveatsOf(m);
       const clientId = caveats.clientIds?.length === 1 ? caveats.clientIds[0] : undefined;
       if (clientId === undefined || caveats.scopes === undefined) {
         throw invalid(
