@@ -26,18 +26,19 @@ export const ClientWithSecret = Type.Object({ ...Client.properties, client_secre
 
 /** Token data as sent: token-data.ts checks the rest (header names, case twins, the total size). */
 function TokenData(description: string) {
-  return Type.Record(
-    Type.String(),
-    withMessages(Type.String({ maxLength: MAX_DATA_VALUE, pattern: '^([!-~]([ -~]*[!-~])?)?$' }), {
-      pattern: 'must be visible ASCII characters and spaces (not first or last): it becomes a header value',
-    }),
-    {
-      maxProperties: MAX_DATA_ENTRIES,
-      description:
-        `${description}. Keys: 1 to 64 letters, digits and - (no _), distinct whatever their case; ` +
-        `values: visible ASCII and inner spaces; keys and values total at most ${MAX_DATA_TOTAL} characters.`,
-    },
-  );
+  return Type.Unsafe<Record<string, string>>({
+    type: 'object',
+    maxProperties: MAX_DATA_ENTRIES,
+    additionalProperties: withMessages(
+      Type.String({ maxLength: MAX_DATA_VALUE, pattern: '^([!-~]([ -~]*[!-~])?)?$' }),
+      {
+        pattern: 'must be visible ASCII characters and spaces (not first or last): it becomes a header value',
+      },
+    ),
+    description:
+      `${description}. Keys: 1 to 64 letters, digits and - (no _), distinct whatever their case; ` +
+      `values: visible ASCII and inner spaces; keys and values total at most ${MAX_DATA_TOTAL} characters.`,
+  });
 }
 
 export const ClientInput = Type.Object(

@@ -131,7 +131,8 @@ function describe(error: FastifySchemaValidationError, node: Node | undefined, d
       return `must be ${String(p['type'])
         .split(',')
         .map((t) => A[t] ?? t)
-        .join(' or ')}`;
+        .join(', ')
+        .replace(/, ([^,]*)$/, ' or $1')}`;
     case 'enum':
       return `must be one of ${(Array.isArray(p['allowedValues']) ? p['allowedValues'] : []).join(', ')}`;
     case 'minimum':
