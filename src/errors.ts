@@ -120,6 +120,14 @@ export class TwitcherError extends Error {
   }
 }
 
+/** The 422 of a request or a file with bad fields: every one named at once, in the description too. */
+export function fieldsError(fields: FieldError[]): TwitcherError {
+  return new TwitcherError('validation_failed', {
+    description: fields.map((f) => `${f.field} ${f.message}`).join('; '),
+    fields,
+  });
+}
+
 export function isTwitcherError(value: unknown): value is TwitcherError {
   return value instanceof TwitcherError;
 }

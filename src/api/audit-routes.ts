@@ -4,9 +4,10 @@ import { type Static, Type } from 'typebox';
 import type { AccessControl } from '../authz/access-control.js';
 import { MAX_REFUSAL_KEYS, REFUSAL_INTERVAL } from '../authz/audit-log.js';
 import type { FieldError } from '../errors.js';
+import { fieldsError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { Nullable, Problem, security } from './common-schemas.js';
-import { adminPlugin, failFields, withMessages } from './validation.js';
+import { adminPlugin, withMessages } from './validation.js';
 
 interface Options {
   store: Store;
@@ -110,7 +111,7 @@ async function auditPage({ store, accessControl }: Options, q: AuditQuery): Prom
   if (q.to !== undefined && to === undefined) fields.push({ field: 'to', message: 'must be a time' });
   const limit = q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit);
   if (limit < 1 || limit > MAX_LIMIT) fields.push({ field: 'limit', message: LIMIT_MESSAGE });
-  if (fields.length > 0) failFields(fields);
+  if (fields.length > 0) throw fieldsError(fields);
   await accessControl.audit.flush();
   const page = await store.audit.query({ ...q, from, to, limit });
   return {

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
-import { TwitcherError } from '../errors.js';
+import { fieldsError, TwitcherError } from '../errors.js';
 import { clientNotFound, createClient, parseScopes, toClientJSON, updateClient } from '../oauth/clients.js';
 import { introspection } from '../oauth/oauth-routes.js';
 import { parseTokenData } from '../oauth/token-data.js';
@@ -20,7 +20,7 @@ import {
   TokenRequest,
 } from './clients-schemas.js';
 import { errors, NoContent, security } from './common-schemas.js';
-import { adminPlugin, failFields } from './validation.js';
+import { adminPlugin } from './validation.js';
 
 interface Options {
   clients: ClientRepository;
@@ -185,7 +185,7 @@ async function issueToken({ clients, tokens }: Options, clientId: string, body: 
   const fieldErrors: { field: string; message: string }[] = [];
   const data = parseTokenData(body.data, 'data', fieldErrors);
   if (body.scope !== undefined) parseScopes(body.scope, 'scope', fieldErrors);
-  if (fieldErrors.length > 0) failFields(fieldErrors);
+  if (fieldErrors.length > 0) throw fieldsError(fieldErrors);
   if (tokens.issuing === undefined) {
     throw new TwitcherError('invalid_request', {
       description: 'This Twitcher issues no tokens (token.type keycloak).',

@@ -5,7 +5,7 @@ import type { AccessControl } from '../authz/access-control.js';
 import type { ACLIndex } from '../authz/acl-index.js';
 import { type Grantee, permissionsFor, type ResourceRecord } from '../authz/model.js';
 import { describeResolution, resolve } from '../authz/resolve.js';
-import { TwitcherError } from '../errors.js';
+import { fieldsError, TwitcherError } from '../errors.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import type { Store } from '../store/types.js';
 import { userNotFound } from '../users/users.js';
@@ -20,7 +20,7 @@ import {
   PermissionsQuery,
 } from './authz-schemas.js';
 import { errors, NameParams, NoContent, security } from './common-schemas.js';
-import { adminPlugin, failFields } from './validation.js';
+import { adminPlugin } from './validation.js';
 
 interface Options {
   store: Store;
@@ -51,7 +51,7 @@ export async function permissionsRoutes(fastify: FastifyInstance, options: Optio
     async ({ query: q }) => {
       let resourceId: number | undefined;
       if (q.resource !== undefined) {
-        if (q.service === undefined) failFields([{ field: 'resource', message: 'needs service' }]);
+        if (q.service === undefined) throw fieldsError([{ field: 'resource', message: 'needs service' }]);
         resourceId = (await findResource(store, q.service, q.resource, 'resource')).id;
       }
       const { user, group, service } = q;
@@ -150,7 +150,7 @@ async function grant({ store, registry }: Options, body: Grant) {
         ? { group }
         : undefined;
   if (!grantee) {
-    failFields([
+    throw fieldsError([
       { field: user === undefined ? 'user' : 'group', message: 'exactly one of user and group is needed' },
     ]);
   }

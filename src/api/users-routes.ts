@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import { TwitcherError } from '../errors.js';
+import { fieldsError, TwitcherError } from '../errors.js';
 import type { UserRepository } from '../store/types.js';
 import {
   certificateDNProblem,
@@ -12,7 +12,7 @@ import {
   userNotFound,
 } from '../users/users.js';
 import { errors, NameParams, NoContent, Nullable, OrNull, security } from './common-schemas.js';
-import { adminPlugin, failFields } from './validation.js';
+import { adminPlugin } from './validation.js';
 
 interface Options {
   users: UserRepository;
@@ -166,9 +166,9 @@ export async function usersRoutes(fastify: FastifyInstance, { users, adminUserna
       }
       const { password, certificate_dn: dn } = request.body;
       const problem = dn === undefined ? undefined : certificateDNProblem(dn);
-      if (problem) failFields([{ field: 'certificate_dn', message: problem }]);
+      if (problem) throw fieldsError([{ field: 'certificate_dn', message: problem }]);
       if (dn === undefined && password === undefined) {
-        failFields([{ field: 'password', message: 'is required (or certificate_dn)' }]);
+        throw fieldsError([{ field: 'password', message: 'is required (or certificate_dn)' }]);
       }
       if (password !== undefined) await changePassword(users, request.params.name, { password });
       if (dn !== undefined && !(await users.setCertificateDN(request.params.name, dn ?? undefined))) {

@@ -11,7 +11,20 @@ import type {
   RouteOptions,
 } from 'fastify';
 import type { SchemaErrorDataVar } from 'fastify/types/schema.js';
-import { type FieldError, TwitcherError } from '../errors.js';
+import { fieldsError, type TwitcherError } from '../errors.js';
+
+/**
+ * The ajv options the admin API's schemas are written for: nothing coerced ("1" is not 1), nothing
+ * silently dropped, every error at once; `allowUnionTypes` because "a string or null" is a type list.
+ * The app that hosts the routes passes them to fastify (`ajv.customOptions`).
+ */
+export const AJV_OPTIONS = {
+  coerceTypes: false,
+  removeAdditional: false,
+  allErrors: true,
+  useDefaults: true,
+  allowUnionTypes: true,
+} as const;
 
 /**
  * A schema's own message for a failure, by ajv keyword (`'*'`: any keyword): a symbol key, which
@@ -31,14 +44,6 @@ type Node = { [key: string]: unknown; [MESSAGES]?: Messages };
  */
 export function withMessages<T extends object>(schema: T, messages: string | Messages): T {
   return Object.assign(schema, { [MESSAGES]: typeof messages === 'string' ? { '*': messages } : messages });
-}
-
-/** 422 with every field problem at once. */
-export function failFields(errors: FieldError[]): never {
-  throw new TwitcherError('validation_failed', {
-    description: errors.map((e) => `${e.field} ${e.message}`).join('; '),
-    fields: errors,
-  });
 }
 
 /**
@@ -67,10 +72,7 @@ export function schemaError(
   }
   const fields = [...byField].map(([field, { message }]) => ({ field, message }));
   if (fields.length === 0) fields.push({ field: dataVar, message: 'is invalid' });
-  return new TwitcherError('validation_failed', {
-    description: fields.map((e) => `${e.field} ${e.message}`).join('; '),
-    fields,
-  });
+  return fieldsError(fields);
 }
 
 function fieldError(

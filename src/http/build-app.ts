@@ -8,6 +8,7 @@ import { clientsRoutes } from '../api/clients-routes.js';
 import { createRequireAdmin, createRequireAdminOrScope } from '../api/require-admin.js';
 import { servicesRoutes } from '../api/services-routes.js';
 import { usersRoutes } from '../api/users-routes.js';
+import { AJV_OPTIONS } from '../api/validation.js';
 import type { AdminVerifier } from '../auth/admin-credentials.js';
 import type { AccessControl } from '../authz/access-control.js';
 import type { Config } from '../config/config.js';
@@ -102,16 +103,7 @@ function createFastify(config: Config, logStream: DestinationStream | undefined)
       if (url.startsWith(`${config.protectedPath}/verify/`)) return sendProxyError(reply, err, 'verify');
       return sendProblem(reply, err);
     },
-    ajv: {
-      // allowUnionTypes: the admin API's schemas write "a string or null" as a type list (src/api/)
-      customOptions: {
-        coerceTypes: false,
-        removeAdditional: false,
-        allErrors: true,
-        useDefaults: true,
-        allowUnionTypes: true,
-      },
-    },
+    ajv: { customOptions: { ...AJV_OPTIONS } },
   });
 
   accessLog.attach(app.log);

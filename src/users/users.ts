@@ -1,5 +1,5 @@
 import { hashPassword } from '../auth/password.js';
-import { type FieldError, TwitcherError } from '../errors.js';
+import { type FieldError, fieldsError, TwitcherError } from '../errors.js';
 import { tryDNKey } from '../pki/x509/dn/index.js';
 import type { UserRecord, UserRepository } from '../store/types.js';
 
@@ -50,10 +50,7 @@ function passwordProblem(password: unknown): string | undefined {
 }
 
 function fail(errors: FieldError[]): never {
-  throw new TwitcherError('validation_failed', {
-    description: errors.map((e) => `${e.field} ${e.message}`).join('; '),
-    fields: errors,
-  });
+  throw fieldsError(errors);
 }
 
 /** Adds a user; the password is stored only as an scrypt hash. */

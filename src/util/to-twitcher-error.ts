@@ -1,5 +1,5 @@
 import type { FastifyError } from 'fastify';
-import { type FieldError, TwitcherError } from '../errors.js';
+import { type FieldError, fieldsError, TwitcherError } from '../errors.js';
 
 interface AjvError {
   instancePath?: string;
@@ -14,10 +14,7 @@ export function toTwitcherError(err: unknown): TwitcherError {
   const fe = err as Partial<FastifyError> & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
     const fields = fe.validation.map((v) => validationField(v, fe.validationContext));
-    return new TwitcherError('validation_failed', {
-      description: fields.map((f) => `${f.field} ${f.message}`).join('; '),
-      fields,
-    });
+    return fieldsError(fields);
   }
   switch (fe.code) {
     case 'FST_ERR_BAD_URL':

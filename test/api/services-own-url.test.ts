@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, type TestContext, test } from 'node:test';
 import Fastify from 'fastify';
 import { servicesRoutes } from '../../src/api/services-routes.js';
+import { AJV_OPTIONS } from '../../src/api/validation.js';
 import { loadConfig } from '../../src/config/load.js';
 import { sendProblem } from '../../src/http/problem.js';
 import { ServiceRegistry } from '../../src/registry/registry.js';
@@ -19,7 +20,7 @@ async function start(t: TestContext, overrides: Record<string, unknown> = {}) {
   });
   const store = await openStore(config.database.url);
   const registry = new ServiceRegistry(store);
-  const app = Fastify();
+  const app = Fastify({ ajv: { customOptions: { ...AJV_OPTIONS } } });
   app.setErrorHandler((error, _request, reply) => sendProblem(reply, toTwitcherError(error)));
   await app.register(servicesRoutes, { registry, requireAdmin: async () => {}, config });
   await app.listen({ host: '127.0.0.1', port: 0 });
