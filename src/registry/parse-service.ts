@@ -1,4 +1,4 @@
-import { type FieldError, TwitcherError } from '../errors.js';
+import { type FieldError, fieldsError, TwitcherError } from '../errors.js';
 import { dnPatternProblem, MAX_DN_PATTERNS } from '../pki/x509/dn-pattern.js';
 import { nameProblem, sanitizeName } from './names.js';
 import { parseServiceLimits } from './parse-limits.js';
@@ -9,7 +9,6 @@ import {
   SERVICE_TYPES,
   type Service,
   type ServiceField,
-  type ServiceType,
 } from './service.js';
 
 /** A service as sent on the admin API (`POST /services`, `PUT /services/{name}`), not yet checked. */
@@ -42,6 +41,14 @@ export function urlProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** What the readers of the fields build: the service so far, the problems so far. */
+interface Parsed {
+  readonly input: ServiceInput;
+  readonly options: ParseServiceOptions;
+  readonly out: Partial<Service>;
+  readonly errors: FieldError[];
+}
+
 /**
  * Validates a service input and returns the service (name sanitised, type lower case, defaults as
  * in the Python Twitcher: type wps, auth token, verify true, purl ''; no limits). Every bad field, unknown
@@ -57,48 +64,71 @@ export function parseServiceInput(
       fields: [{ field: 'body', message: 'must be a JSON object' }],
     });
   }
-  const input = body as ServiceInput;
+  const input: ServiceInput = body;
   const errors: FieldError[] = Object.keys(input)
     .filter((k) => !KNOWN_FIELDS.has(k))
     .map((k) => ({ field: k, message: 'is not a known field' }));
-  const out: Partial<Service> = {};
+  const parsed: Parsed = { input, options, out: {}, errors };
+  // in this order: certSubjects needs the auth mode read before it
+  for (const read of [
+    readName,
+    readURL,
+    readType,
+    readPURL,
+    readAuth,
+    readFlags,
+    readCertSubjects,
+    readLimits,
+  ])
+    read(parsed);
+  if (errors.length > 0) throw fieldsError(errors);
+  return parsed.out as Omit<Service, 'name'> & { name?: string };
+}
 
+/** `name`, or the name in the URL; when both are given they must agree (after sanitising). */
+function readName({ input, options, out, errors }: Parsed): void {
   const rawName = input.name ?? options.pathName;
-  if (rawName !== undefined) {
-    if (typeof rawName !== 'string') errors.push({ field: 'name', message: 'must be a string' });
-    else {
-      const name = sanitizeName(rawName);
-      const problem = nameProblem(name);
-      if (problem) errors.push({ field: 'name', message: problem });
-      else if (
-        options.pathName !== undefined &&
-        input.name !== undefined &&
-        name !== sanitizeName(options.pathName)
-      ) {
-        errors.push({
-          field: 'name',
-          message: `must match the name in the URL ("${sanitizeName(options.pathName)}")`,
-        });
-      } else out.name = name;
-    }
+  if (rawName === undefined) return;
+  if (typeof rawName !== 'string') {
+    errors.push({ field: 'name', message: 'must be a string' });
+    return;
   }
+  const name = sanitizeName(rawName);
+  const problem = nameProblem(name);
+  if (problem) errors.push({ field: 'name', message: problem });
+  else if (
+    options.pathName !== undefined &&
+    input.name !== undefined &&
+    name !== sanitizeName(options.pathName)
+  ) {
+    errors.push({
+      field: 'name',
+      message: `must match the name in the URL ("${sanitizeName(options.pathName)}")`,
+    });
+  } else out.name = name;
+}
 
+function readURL({ input, options, out, errors }: Parsed): void {
   if (typeof input.url !== 'string') {
     errors.push({ field: 'url', message: input.url === undefined ? 'is required' : 'must be a string' });
-  } else {
-    const problem = urlProblem(input.url) ?? options.urlProblem?.(input.url);
-    if (problem) errors.push({ field: 'url', message: problem });
-    else out.url = input.url;
+    return;
   }
+  const problem = urlProblem(input.url) ?? options.urlProblem?.(input.url);
+  if (problem) errors.push({ field: 'url', message: problem });
+  else out.url = input.url;
+}
 
+function readType({ input, out, errors }: Parsed): void {
   if (input.type === undefined) out.type = 'wps';
-  else if (
-    typeof input.type !== 'string' ||
-    !SERVICE_TYPES.includes(input.type.toLowerCase() as ServiceType)
-  ) {
-    errors.push({ field: 'type', message: `must be one of ${SERVICE_TYPES.join(', ')}` });
-  } else out.type = input.type.toLowerCase() as ServiceType;
+  else {
+    const type = typeof input.type === 'string' ? input.type.toLowerCase() : undefined;
+    const known = SERVICE_TYPES.find((t) => t === type);
+    if (known) out.type = known;
+    else errors.push({ field: 'type', message: `must be one of ${SERVICE_TYPES.join(', ')}` });
+  }
+}
 
+function readPURL({ input, out, errors }: Parsed): void {
   if (input.purl === undefined || input.purl === '' || input.purl === null) out.purl = '';
   else if (typeof input.purl !== 'string') errors.push({ field: 'purl', message: 'must be a string' });
   else {
@@ -106,18 +136,20 @@ export function parseServiceInput(
     if (problem) errors.push({ field: 'purl', message: problem });
     else out.purl = input.purl;
   }
+}
 
+/** `auth`, and `public` (derived from auth; accepted on input for the original's `register --public`). */
+function readAuth({ input, out, errors }: Parsed): void {
   let auth: AuthMode | undefined;
   if (input.auth !== undefined) {
-    if (typeof input.auth !== 'string' || !AUTH_MODES.includes(input.auth.toLowerCase() as AuthMode)) {
-      errors.push({ field: 'auth', message: `must be one of ${AUTH_MODES.join(', ')}` });
-    } else auth = input.auth.toLowerCase() as AuthMode;
+    const mode = typeof input.auth === 'string' ? input.auth.toLowerCase() : undefined;
+    auth = AUTH_MODES.find((m) => m === mode);
+    if (!auth) errors.push({ field: 'auth', message: `must be one of ${AUTH_MODES.join(', ')}` });
   }
-  // `public` is derived from `auth`; accepted on input for the original's `register --public` habit.
   if (input.public !== undefined) {
     if (typeof input.public !== 'boolean') errors.push({ field: 'public', message: 'must be true or false' });
     else if (auth === undefined) auth = input.public ? 'public' : 'token';
-    else if (input.public !== (auth === 'public')) {
+    else if (auth !== undefined && input.public !== (auth === 'public')) {
       errors.push({
         field: 'public',
         message: `contradicts auth "${auth}" (public is true exactly when auth is public)`,
@@ -125,44 +157,48 @@ export function parseServiceInput(
     }
   }
   out.auth = auth ?? 'token';
+}
 
-  if (input.verify === undefined) out.verify = true;
-  else if (typeof input.verify !== 'boolean')
-    errors.push({ field: 'verify', message: 'must be true or false' });
-  else out.verify = input.verify;
+function readFlags({ input, out, errors }: Parsed): void {
+  for (const [field, fallback] of [
+    ['verify', true],
+    ['passTokenData', false],
+  ] as const) {
+    const value = input[field];
+    if (value === undefined) out[field] = fallback;
+    else if (typeof value !== 'boolean') errors.push({ field, message: 'must be true or false' });
+    else out[field] = value;
+  }
+}
 
-  if (input.passTokenData === undefined) out.passTokenData = false;
-  else if (typeof input.passTokenData !== 'boolean')
-    errors.push({ field: 'passTokenData', message: 'must be true or false' });
-  else out.passTokenData = input.passTokenData;
-
+/** DN patterns of `auth: cert` services (duplicates dropped). */
+function readCertSubjects({ input, out, errors }: Parsed): void {
   out.certSubjects = [];
-  if (input.certSubjects !== undefined && input.certSubjects !== null) {
-    if (!Array.isArray(input.certSubjects)) {
+  let listed = false;
+  const subjects = input.certSubjects;
+  if (subjects !== undefined && subjects !== null) {
+    if (!Array.isArray(subjects)) {
       errors.push({ field: 'certSubjects', message: 'must be a list of DN patterns' });
-    } else if (input.certSubjects.length > MAX_DN_PATTERNS) {
+    } else if (subjects.length > MAX_DN_PATTERNS) {
       errors.push({ field: 'certSubjects', message: `must have at most ${MAX_DN_PATTERNS} patterns` });
     } else {
-      for (const [i, pattern] of input.certSubjects.entries()) {
+      const patterns: string[] = [];
+      for (const [i, pattern] of subjects.entries()) {
         const problem = typeof pattern === 'string' ? dnPatternProblem(pattern) : 'must be a string';
         if (problem) errors.push({ field: `certSubjects[${i}]`, message: problem });
+        else patterns.push(pattern);
       }
-      out.certSubjects = [...new Set(input.certSubjects as string[])];
+      out.certSubjects = [...new Set(patterns)];
+      listed = subjects.length > 0;
     }
   }
-  if (out.certSubjects.length > 0 && out.auth !== 'cert') {
+  if (listed && out.auth !== 'cert') {
     errors.push({ field: 'certSubjects', message: `applies to auth "cert" only, not "${out.auth}"` });
   }
+}
 
+function readLimits({ input, out, errors }: Parsed): void {
   const limits = parseServiceLimits(input.limits);
   if ('fields' in limits) errors.push(...limits.fields);
   else out.limits = limits.limits;
-
-  if (errors.length > 0) {
-    throw new TwitcherError('validation_failed', {
-      description: errors.map((e) => `${e.field} ${e.message}`).join('; '),
-      fields: errors,
-    });
-  }
-  return out as Omit<Service, 'name'> & { name?: string };
 }
