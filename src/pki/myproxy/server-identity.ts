@@ -1,8 +1,8 @@
 /**
  * Who the MyProxy server must be, checked the way MyProxy's own clients do (GCT PROTOCOL A.1,
  * myproxy-logon; MyProxyClient's SERVER_CN_PREFIXES): with a configured `serverDN`, the server
- * certificate's subject must be that DN (compared in the one canonical form, x509/dn/key.ts: case and white space
- * insensitive); otherwise its last CN must be `host/<name>`, `myproxy/<name>` or `<name>`, where
+ * certificate's subject must be that DN (compared as OpenSSL compares names: ASCII case and white
+ * space insensitive, not the Unicode folding of x509/dn/key.ts); otherwise its last CN must be `host/<name>`, `myproxy/<name>` or `<name>`, where
  * `<name>` is the host name connected to (or the configured server name), or a subjectAltName
  * DNS/IP entry must match it (RFC 6125, node's checkServerIdentity). Grid host certificates often
  * have CN=host/fqdn and no subjectAltName, which node's default check alone would refuse.
@@ -10,7 +10,7 @@
  */
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { certificateParts } from '../ca/certificate.js';
-import { type DistinguishedName, encodeDN, nameFromDER } from '../x509/dn/index.js';
+import { type DistinguishedName, encodeDN, nameFromDER, sameOpenSSLName } from '../x509/dn/index.js';
 import { OID_COMMON_NAME } from '../x509/oids.js';
 
 export class ServerIdentityError extends Error {
@@ -23,22 +23,24 @@ export function myproxyServerIdentity(
   expectedName: string,
   serverDN?: string,
 ): (hostname: string, cert: PeerCertificate) => Error | undefined {
-  const expectedDN = serverDN === undefined ? undefined : nameFromDER(encodeDN(serverDN));
+  const expectedDN = serverDN === undefined ? undefined : encodeDN(serverDN);
   const want = expectedName.toLowerCase().replace(/\.$/, '');
   return (_hostname, cert) => {
-    let subject: DistinguishedName;
+    let subject: Buffer;
+    let name: DistinguishedName;
     try {
-      subject = nameFromDER(certificateParts(cert.raw).subject);
+      subject = certificateParts(cert.raw).subject;
+      name = nameFromDER(subject); // decodes every value, so the comparison below cannot throw
     } catch (err) {
       return new ServerIdentityError(`unreadable server certificate: ${(err as Error).message}`);
     }
     if (expectedDN) {
-      if (subject.key === expectedDN.key) return undefined;
+      if (sameOpenSSLName(subject, expectedDN)) return undefined;
       return new ServerIdentityError(
         `server certificate subject is not the configured server DN ${serverDN}`,
       );
     }
-    const cns = subject.rdns
+    const cns = name.rdns
       .flat()
       .filter((a) => a.type === OID_COMMON_NAME)
       .map((a) => a.value.toLowerCase());

@@ -133,13 +133,11 @@ function opensslCanonicalValue(text: string): Buffer {
 }
 
 /**
- * `openssl x509 -subject_hash` of a DER Name: SHA-1 of OpenSSL's canonical encoding (x509_name_canon:
- * every string value as a canonical UTF8String, each RDN a DER SET, the SETs concatenated without the
- * outer SEQUENCE), first 4 bytes little-endian, hex. A file name, not a comparison: names are compared
- * with key.ts.
+ * OpenSSL's canonical encoding of a DER Name (x509_name_canon): every string value as a canonical
+ * UTF8String, each RDN a DER SET, the SETs concatenated without the outer SEQUENCE.
  */
-export function opensslNameHash(der: Buffer): string {
-  const canonical = Buffer.concat(
+function opensslCanonicalName(der: Buffer): Buffer {
+  return Buffer.concat(
     decodeName(der).map((rdn) =>
       setOf(
         ...rdn.map((a) =>
@@ -153,5 +151,27 @@ export function opensslNameHash(der: Buffer): string {
       ),
     ),
   );
-  return createHash('sha1').update(canonical).digest().readUInt32LE(0).toString(16).padStart(8, '0');
+}
+
+/**
+ * `openssl x509 -subject_hash` of a DER Name: SHA-1 of OpenSSL's canonical encoding, first 4 bytes
+ * little-endian, hex. A file name, not a comparison: names are compared with key.ts, or with
+ * sameOpenSSLName where a peer's name must be the configured one.
+ */
+export function opensslNameHash(der: Buffer): string {
+  return createHash('sha1')
+    .update(opensslCanonicalName(der))
+    .digest()
+    .readUInt32LE(0)
+    .toString(16)
+    .padStart(8, '0');
+}
+
+/**
+ * Whether two DER names are the same name to OpenSSL (X509_NAME_cmp): only ASCII case and ASCII
+ * white space are folded. For the identity of a peer (the MyProxy server DN): the canonical key
+ * (key.ts) also folds Unicode case and white space, so a KELVIN SIGN would pass for a 'k' there.
+ */
+export function sameOpenSSLName(a: Buffer, b: Buffer): boolean {
+  return opensslCanonicalName(a).equals(opensslCanonicalName(b));
 }

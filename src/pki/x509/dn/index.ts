@@ -3,7 +3,7 @@
  * comparing names and finding users (key.ts), names of certificates (name.ts), and DER names with
  * OpenSSL's subject hash (der.ts). Import from here.
  */
-export { encodeDN, encodeName, nameFromDER, opensslNameHash } from './der.js';
+export { encodeDN, encodeName, nameFromDER, opensslNameHash, sameOpenSSLName } from './der.js';
 export { dnKey, type KeyableName, keyOf, rdnKey, tryDNKey } from './key.js';
 export {
   appendedCommonName,
