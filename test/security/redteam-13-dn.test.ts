@@ -11,7 +11,10 @@ import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { randomSerial, signatureSchemeFor, signCertificate } from '../../src/pki/ca/certificate.js';
 import { myproxyServerIdentity } from '../../src/pki/myproxy/server-identity.js';
+import { parseCertificate } from '../../src/pki/x509/certificate.js';
 import { encodeOid, seq, setOf, TAG, tlv } from '../../src/pki/x509/der.js';
+import { userSubjectDN } from '../../src/pki/x509/dn/index.js';
+import { compileDNPatterns } from '../../src/pki/x509/dn-pattern.js';
 import { OID_COMMON_NAME, OID_ORGANIZATION_NAME } from '../../src/pki/x509/oids.js';
 
 type Attr = [oid: string, tag: number, value: string];
@@ -74,5 +77,33 @@ describe('red team 13: MyProxy serverDN compares names as OpenSSL does', () => {
       const err = check('myproxy.example.org', peer(name(O, [OID_COMMON_NAME, TAG.UTF8_STRING, cn])));
       assert.match(String(err), /not the configured server DN/, JSON.stringify(cn));
     }
+  });
+});
+
+describe('red team 13: a certificate subject prints as before the DN merge (DN patterns match it)', () => {
+  // before the merge the validator printed a value's '=' as is (RFC 4514 allows both), and service
+  // DN patterns written that way matched; the merged printer escaped it as '\=' and they stopped matching
+  const subject = name(
+    [OID_ORGANIZATION_NAME, TAG.UTF8_STRING, 'Org'],
+    [OID_COMMON_NAME, TAG.UTF8_STRING, 'uid=42'],
+  );
+  const names = () => {
+    const dn = parseCertificate(certificate(subject)).subject;
+    return { subjectDN: dn.rfc4514, subjectDNLegacy: dn.legacy };
+  };
+
+  test('allowed: the pattern as the subject printed before', () => {
+    assert.equal(names().subjectDN, 'CN=uid=42,O=Org');
+    assert.ok(compileDNPatterns(['CN=uid=42,O=Org'])(names()));
+    assert.ok(compileDNPatterns(['/O=Org/CN=uid=42'])(names()));
+  });
+
+  test('denied: another value', () => {
+    assert.ok(!compileDNPatterns(['CN=uid=43,O=Org'])(names()));
+    assert.ok(!compileDNPatterns(['CN=uid=42,O=Other'])(names()));
+  });
+
+  test('the CA still escapes every special character of a user name it puts in a subject', () => {
+    assert.equal(userSubjectDN('O=Org', 'a=b,O=Evil'), 'CN=a\\=b\\,O\\=Evil,O=Org');
   });
 });
