@@ -41,7 +41,7 @@ export interface UsersTable {
   created_at: number;
   /** RFC 4514 DN of the user's client certificates, as given (authorization). */
   certificate_dn: string | null;
-  /** Its canonical form (authz/dn-key.ts), unique. */
+  /** Its canonical form (pki/x509/dn/key.ts), unique. */
   certificate_dn_key: string | null;
 }
 

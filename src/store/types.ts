@@ -72,7 +72,7 @@ export interface UserRepository {
    * Throws `TwitcherError('duplicate_name')` when another user has that DN.
    */
   setCertificateDN(username: string, dn: string | undefined): Promise<boolean>;
-  /** The user whose certificate DN has this canonical form (authz/dn-key.ts). */
+  /** The user whose certificate DN has this canonical form (pki/x509/dn/key.ts). */
   findByCertificateDN(dnKey: string): Promise<UserRecord | undefined>;
 }
 

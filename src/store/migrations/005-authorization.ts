@@ -30,7 +30,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema.createIndex('user_groups_group').on('user_groups').column('group_id').execute();
 
   await db.schema.alterTable('users').addColumn('certificate_dn', 'text').execute();
-  // The canonical form of the DN (see authz/dn-key.ts): one user per certificate subject.
+  // The canonical form of the DN (see pki/x509/dn/key.ts): one user per certificate subject.
   await db.schema.alterTable('users').addColumn('certificate_dn_key', 'text').execute();
   await db.schema
     .createIndex('users_certificate_dn_key')
