@@ -1,10 +1,9 @@
 /**
  * The filter rules (filter-rules.ts) in the byte scanner's terms: every local name the rules mention
- * is a small integer id, read straight from a tag's bytes, so that the scanner makes no string of
- * the tag names it passes over (almost all of a document's tags).
+ * is a small integer id (read from a tag's bytes by filter-stream.ts `tagNameId`), so that the
+ * scanner makes no string of the tag names it passes over (almost all of a document's tags).
  */
-import { type FilterRule, nameId, RULE_NAMES, RULE_TABLE } from './filter-rules.js';
-import { GT } from './xml-tokens.js';
+import { type FilterRule, nameId, RULE_TABLE } from './filter-rules.js';
 
 /** A rule with its names as ids (see `tagNameId`). */
 export interface CompiledRule {
@@ -32,41 +31,3 @@ export const COMPILED_RULES: readonly (CompiledRule | undefined)[] = (() => {
     return compiled;
   });
 })();
-
-/** The ids of the rules' names, by length. */
-const IDS_BY_LENGTH: (readonly number[] | undefined)[] = (() => {
-  const table: number[][] = [];
-  RULE_NAMES.forEach((name, i) => {
-    const list = table[name.length] ?? [];
-    list.push(i + 1);
-    table[name.length] = list;
-  });
-  return table;
-})();
-/** The rules' names as bytes, by id. */
-const NAME_BYTES: readonly Uint8Array[] = ['', ...RULE_NAMES].map((name) => Buffer.from(name, 'latin1'));
-
-/**
- * The id (filter-rules.ts `nameId`) of the local name (prefix dropped) of the tag whose name starts
- * at `from`; 0 when no rule mentions it. Compares bytes: no string is made of a tag name.
- */
-export function tagNameId(data: Buffer, from: number, end: number): number {
-  let i = from;
-  let local = from;
-  for (; i < end; i++) {
-    const b = data[i];
-    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x2f || b === GT) break;
-    if (b === 0x3a) local = i + 1;
-  }
-  const length = i - local;
-  const ids = IDS_BY_LENGTH[length];
-  if (ids === undefined) return 0;
-  for (let k = 0; k < ids.length; k++) {
-    const id = ids[k] as number;
-    const bytes = NAME_BYTES[id] as Uint8Array;
-    let j = 0;
-    while (j < length && bytes[j] === data[local + j]) j++;
-    if (j === length) return id;
-  }
-  return 0;
-}
