@@ -16,7 +16,7 @@ export interface DistinguishedName {
   readonly rdnKeys: readonly string[];
   /** Canonical comparison key of the whole name (key.ts). */
   readonly key: string;
-  /** RFC 4514: last RDN first, `,` between RDNs, `+` inside one: `CN=u,OU=Users,O=Org,C=XX`. */
+  /** RFC 4514: last RDN first, `,` between RDNs, `+` inside one, `=` in a value as is: `CN=u,OU=Users,O=Org`. */
   readonly rfc4514: string;
   /** OpenSSL X509_NAME_oneline(): `/C=XX/O=Org/OU=Users/CN=u`. */
   readonly legacy: string;
@@ -28,7 +28,7 @@ export function distinguishedNameOf(rdns: readonly (readonly DNAttribute[])[]): 
     rdns,
     rdnKeys: rdns.map(rdnKey),
     key: keyOf(rdns),
-    rfc4514: formatDN(rdns),
+    rfc4514: formatDN(rdns, 'as-is'), // '=' as is: the form DN patterns match (text.ts EqualsSign)
     legacy: formatOneLine(rdns),
   };
 }

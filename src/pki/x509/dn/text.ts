@@ -128,9 +128,16 @@ export function parseDN(dn: string): DNAttributes {
     .reverse();
 }
 
+/**
+ * How `=` in a value is printed: RFC 4514 allows it escaped or as is. Configured names and the subjects
+ * the CA builds escape it; certificate names print it as is, as they did before the DN modules were
+ * merged (service DN patterns are written against that form).
+ */
+export type EqualsSign = 'escape' | 'as-is';
+
 /** RFC 4514 §2.4 escaping of one attribute value; other control characters as \HH too (permitted by §2.4). */
-export function escapeDNValue(value: string): string {
-  let out = value.replace(/[\\"+,;<>=]/g, (c) => `\\${c}`);
+export function escapeDNValue(value: string, equals: EqualsSign = 'escape'): string {
+  let out = value.replace(equals === 'escape' ? /[\\"+,;<>=]/g : /[\\"+,;<>]/g, (c) => `\\${c}`);
   out = out.replace(
     /[\u0000-\u001f\u007f]/g,
     (c) => `\\${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
@@ -153,11 +160,13 @@ function escapeOneline(value: string): string {
 }
 
 /** RFC 4514 string: last RDN first, `,` between RDNs, `+` inside one: `CN=u,OU=Users,O=Org,C=XX`. */
-export function formatDN(rdns: readonly (readonly DNAttribute[])[]): string {
+export function formatDN(rdns: readonly (readonly DNAttribute[])[], equals: EqualsSign = 'escape'): string {
   return [...rdns]
     .reverse()
     .map((rdn) =>
-      rdn.map((a) => `${rfc4514TypeName(a.type)}=${a.binary ? a.value : escapeDNValue(a.value)}`).join('+'),
+      rdn
+        .map((a) => `${rfc4514TypeName(a.type)}=${a.binary ? a.value : escapeDNValue(a.value, equals)}`)
+        .join('+'),
     )
     .join(',');
 }
