@@ -29,6 +29,7 @@ import { frontpageRoutes } from './frontpage-routes.js';
 import { loggerOptions } from './logger.js';
 import { registerOpenAPI } from './openapi.js';
 import { sendProblem } from './problem.js';
+import { renderErrorsAs } from './surface.js';
 
 /** Everything with a lifetime, made by assembleDeps (src/app/) and passed in; buildApp owns none of it. */
 export interface AppDeps {
@@ -58,11 +59,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const app = createFastify(config, deps.logStream);
   deps.useLogger?.(app.log);
   await registerOpenAPI(app, config);
-  app.setErrorHandler((error, request, reply) => {
-    const err = toTwitcherError(error);
-    logError(request.log, err);
-    return sendProblem(reply, err);
-  });
+  renderErrorsAs(app, sendProblem);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TwitcherError } from '../errors.js';
+import { formBodyAsText, renderErrorsAs } from '../http/surface.js';
 import type { ClientRepository } from '../store/types.js';
-import { logError } from '../util/log-error.js';
-import { toTwitcherError } from '../util/to-twitcher-error.js';
 import { authenticateClient } from './authenticate-client.js';
 import { createClient } from './clients.js';
 import { readOAuthParams, requireParam } from './oauth-params.js';
@@ -35,16 +34,8 @@ function formBody(request: FastifyRequest): string | undefined {
  * (RFC 7662) and `/.well-known/jwks.json`. Errors are RFC 6749 §5.2 JSON.
  */
 export async function oauthRoutes(app: FastifyInstance, options: Options): Promise<void> {
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: 64 * 1024 },
-    (_r, body, done) => done(null, body),
-  );
-  app.setErrorHandler((error, request, reply) => {
-    const err = toTwitcherError(error);
-    logError(request.log, err);
-    return sendOAuthError(reply, err);
-  });
+  formBodyAsText(app);
+  renderErrorsAs(app, sendOAuthError);
 
   const token = tokenHandler(options);
   const tokenSchema = {

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../authz/access-control.js';
 import { TwitcherError } from '../errors.js';
+import { renderErrorsAs } from '../http/surface.js';
 import type { Decision } from '../policy/decide.js';
 import { buildPublicOperations } from '../policy/public-operations.js';
 import type { ServiceRegistry } from '../registry/registry.js';
-import { logError } from '../util/log-error.js';
 import { toTwitcherError } from '../util/to-twitcher-error.js';
 import type { UpstreamAgents } from './agents.js';
 import {
@@ -56,9 +56,7 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  app.setErrorHandler((error, request, reply) => {
-    const err = toTwitcherError(error);
-    logError(request.log, err);
+  renderErrorsAs(app, (reply, err, request) => {
     const surface = request.url.startsWith(`${verifyPrefix}/`) ? 'verify' : 'proxy';
     return sendProxyError(reply, err, surface, request.twitcherProxy);
   });

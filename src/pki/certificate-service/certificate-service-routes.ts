@@ -4,8 +4,7 @@ import { parseBasicAuthorization } from '../../auth/basic.js';
 import { CredentialThrottle } from '../../auth/failure-limiter.js';
 import type { Config } from '../../config/config.js';
 import { TwitcherError } from '../../errors.js';
-import { logError } from '../../util/log-error.js';
-import { toTwitcherError } from '../../util/to-twitcher-error.js';
+import { formBodyAsText, renderErrorsAs } from '../../http/surface.js';
 import { type ParsedCSR, parseCertificateRequest } from '../ca/csr.js';
 import type { LogonBackend } from './logon-backend.js';
 
@@ -31,19 +30,13 @@ export async function certificateServiceRoutes(
   { config, backend }: Options,
 ): Promise<void> {
   const prefix = config.certs.prefix;
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: 64 * 1024 },
-    (_r, body, done) => done(null, body),
-  );
-  app.setErrorHandler((error, request, reply) => {
-    const err = toTwitcherError(error);
-    logError(request.log, err);
-    return sendText(
+  formBodyAsText(app);
+  renderErrorsAs(app, (reply, err) =>
+    sendText(
       reply.code(err.status).headers(err.headers).header('x-twitcher-error', err.code),
       `${err.description}\n`,
-    );
-  });
+    ),
+  );
 
   app.get(
     `${prefix}/get-trustroots`,
@@ -89,7 +82,6 @@ export async function certificateServiceRoutes(
     },
   });
 }
-
 
 /** The form of a logon: the CSR (checked) and the lifetime asked for, each given at most once. */
 function readLogonForm(body: unknown, maxLifetime: number): { csr: ParsedCSR; lifetimeSeconds: number } {
