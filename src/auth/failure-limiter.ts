@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
 import { TwitcherError } from '../errors.js';
+import { lru } from '../util/lru.js';
 
 /**
  * Counts failures per key (a user name, a client address) in a sliding window; past `max` the key
@@ -21,7 +22,7 @@ export class FailureLimiter {
     private readonly windowMs: number,
     private readonly maxKeys = 100_000,
   ) {
-    this.#counting = new LRUCache({ max: maxKeys });
+    this.#counting = lru(maxKeys);
   }
 
   /** Seconds to wait before `key` may try again, or 0. */

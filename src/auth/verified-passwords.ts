@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { lru } from '../util/lru.js';
 import { verifyPassword } from './password.js';
 
 const TTL = 5 * 60_000;
@@ -12,7 +12,7 @@ const MAX = 10_000;
  */
 export class VerifiedPasswords {
   readonly #key = randomBytes(32);
-  readonly #good = new LRUCache<string, number>({ max: MAX });
+  readonly #good = lru<string, number>(MAX);
 
   async check(username: string, password: string, hash: string): Promise<boolean> {
     const k = createHmac('sha256', this.#key).update(`${username}\0${password}\0${hash}`).digest('base64');

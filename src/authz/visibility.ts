@@ -3,7 +3,7 @@
  * tiles layer is listed when the principal holds any of the permissions that use it (one may see
  * what one may use). Pure; answers are memoised per name (a bounded LRU) while the index and principal live.
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../util/lru.js';
 import type { ACLIndex } from './acl-index.js';
 import { isVisible } from './check-access.js';
 import type { Principal, ResourceKind } from './model.js';
@@ -68,14 +68,14 @@ export function visibilityOf(
  * proxy keep).
  */
 export const MAX_REMEMBERED = 200_000;
-const answers = new LRUCache<string, boolean>({ max: MAX_REMEMBERED });
+const answers = lru<string, boolean>(MAX_REMEMBERED);
 /** Index, principal and OWS service triples remembered at most. */
 export const MAX_MEMOS = 1_000;
 /**
  * The key prefix of each triple, least recently used first out. A triple forgotten and seen again
  * gets a new prefix: its old answers are unreachable and leave `answers` as the least recently used.
  */
-const prefixes = new LRUCache<string, string>({ max: MAX_MEMOS });
+const prefixes = lru<string, string>(MAX_MEMOS);
 let lastPrefix = 0;
 
 const ids = new WeakMap<object, number>();

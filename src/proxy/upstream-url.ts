@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { lru } from '../util/lru.js';
 
 /** The parts of a registered service URL the proxy needs on every request, parsed once. */
 interface ServiceTarget {
@@ -13,7 +13,7 @@ interface ServiceTarget {
 
 const TARGETS_MAX = 10_000;
 /** Parsed service URLs, least recently used first out. */
-const targets = new LRUCache<string, ServiceTarget>({ max: TARGETS_MAX });
+const targets = lru<string, ServiceTarget>(TARGETS_MAX);
 
 function targetOf(serviceURL: string): ServiceTarget {
   let t = targets.get(serviceURL);

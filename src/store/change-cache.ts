@@ -5,7 +5,9 @@
  * kept: it may have read the row just before the change. Caches derived from another one (rewrite
  * rules from the registry) follow its `generation` instead of the feed.
  */
-import { LRUCache } from 'lru-cache';
+
+import type { LRUCache } from 'lru-cache';
+import { lru } from '../util/lru.js';
 import type { ChangeEvent, ChangeFeed } from './types.js';
 
 /** The aggregates a cache may listen to (`all`, a whole reload, drops every cache). */
@@ -45,9 +47,9 @@ export class ChangeCache<V extends {}> {
 
   constructor(options: ChangeCacheOptions<V>) {
     this.#options = options;
-    this.#values = new LRUCache({ max: options.max });
+    this.#values = lru(options.max);
     const maxAbsent = options.maxAbsent ?? 0;
-    this.#absent = maxAbsent > 0 ? new LRUCache({ max: maxAbsent }) : undefined;
+    this.#absent = maxAbsent > 0 ? lru(maxAbsent) : undefined;
     this.#followed = options.follows?.generation;
     const changes = options.changes;
     this.#unsubscribe = changes

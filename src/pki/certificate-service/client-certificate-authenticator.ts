@@ -3,14 +3,15 @@
  * a deployment with no trust anchor (no clientCerts.caFile / caDir, no built-in CA) uses it alone,
  * and the chain validator with its ASN.1 libraries is never loaded.
  */
+
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
-import { LRUCache } from 'lru-cache';
 import type { Config } from '../../config/config.js';
 import { TwitcherError } from '../../errors.js';
 import type { CertificateIdentity } from '../../policy/subject.js';
 import { createAddressMatcher } from '../../util/address-ranges.js';
+import { lru } from '../../util/lru.js';
 import { parseHeaderCertificate, toPEM } from '../x509/pem.js';
 import type { TrustAnchors } from '../x509/trust-anchors.js';
 import type { ValidateChainOptions, ValidatedIdentity } from '../x509/validate-chain.js';
@@ -100,7 +101,7 @@ export function createAuthenticator(
   const header = config.header?.toLowerCase();
   const fromFrontProxy = createAddressMatcher(config.headerFrom);
   const bySocket = new WeakMap<Socket, Outcome>();
-  const byHeader = new LRUCache<string, Outcome>({ max: HEADER_CACHE_SIZE });
+  const byHeader = lru<string, Outcome>(HEADER_CACHE_SIZE);
   const validateOptions: ValidateOptions = {
     maxDepth: config.maxDepth,
     legacyProxies: config.legacyProxies,

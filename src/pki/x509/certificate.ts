@@ -5,9 +5,10 @@
  * by SHA-256 of their DER, so a chain presented again (every request in header mode, every TLS
  * connection of a client) costs a hash and a lookup, not a parse.
  */
+
 import { createHash, type KeyObject, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import type { Certificate as AsnCertificate } from '@peculiar/asn1-x509';
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.js';
 import { type DerError, readSingle, TAG } from './der.js';
 import { appendedCommonName, type DistinguishedName, distinguishedName } from './dn/index.js';
 import {
@@ -199,8 +200,8 @@ function decode(der: Buffer, fingerprint: string): ParsedCertificate {
 // ------------------------------------------------------------------------------ caches
 
 const CACHE_LIMIT = 2048;
-const parsed = new LRUCache<string, ParsedCertificate>({ max: CACHE_LIMIT });
-const verifiedPairs = new LRUCache<string, true>({ max: CACHE_LIMIT });
+const parsed = lru<string, ParsedCertificate>(CACHE_LIMIT);
+const verifiedPairs = lru<string, true>(CACHE_LIMIT);
 
 /** Parses (or finds in the cache) one DER certificate. Throws CertificateParseError. */
 export function parseCertificate(der: Buffer): ParsedCertificate {
