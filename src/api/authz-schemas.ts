@@ -117,6 +117,15 @@ export const PermissionsQuery = Type.Object({
 });
 export type PermissionsQuery = Static<typeof PermissionsQuery>;
 
+/** One of `words`, or null for `fallback` (a request member). */
+function orNullWord<W extends string>(words: readonly W[], fallback: W) {
+  return Type.Unsafe<W | null>({
+    type: ['string', 'null'],
+    enum: [...words, null],
+    description: `null or absent: ${fallback}`,
+  });
+}
+
 export const Grant = Type.Object(
   {
     user: Type.Optional(Type.String()),
@@ -124,8 +133,11 @@ export const Grant = Type.Object(
     service: Type.String(),
     resource: Type.Optional(ResourceRef('id, name or path of names')),
     permission: Type.String({ examples: ['execute'] }),
-    access: Type.Optional(withMessages(AccessEnum, 'must be allow or deny')),
-    scope: Type.Optional(withMessages(ScopeEnum, 'must be match or recursive')),
+    // null: the default, as the hand checks before the schemas read it
+    access: Type.Optional(withMessages(orNullWord(['allow', 'deny'], 'allow'), 'must be allow or deny')),
+    scope: Type.Optional(
+      withMessages(orNullWord(['match', 'recursive'], 'recursive'), 'must be match or recursive'),
+    ),
   },
   { additionalProperties: false },
 );

@@ -26,8 +26,9 @@ export const ClientWithSecret = Type.Object({ ...Client.properties, client_secre
 
 /** Token data as sent: token-data.ts checks the rest (header names, case twins, the total size). */
 function TokenData(description: string) {
-  return Type.Unsafe<Record<string, string>>({
-    type: 'object',
+  // null: no data, as token-data.ts (and the hand checks before the schemas) read it
+  return Type.Unsafe<Record<string, string> | null>({
+    type: ['object', 'null'],
     maxProperties: MAX_DATA_ENTRIES,
     additionalProperties: withMessages(
       Type.String({ maxLength: MAX_DATA_VALUE, pattern: '^([!-~]([ -~]*[!-~])?)?$' }),
@@ -36,7 +37,7 @@ function TokenData(description: string) {
       },
     ),
     description:
-      `${description}. Keys: 1 to 64 letters, digits and - (no _), distinct whatever their case; ` +
+      `${description}; null: none. Keys: 1 to 64 letters, digits and - (no _), distinct whatever their case; ` +
       `values: visible ASCII and inner spaces; keys and values total at most ${MAX_DATA_TOTAL} characters.`,
   });
 }

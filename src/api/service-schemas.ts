@@ -9,7 +9,7 @@ import { NAME_MIN } from '../registry/names.js';
 import { MAX_CONCURRENT_RANGE, TIMEOUT_RANGE } from '../registry/parse-limits.js';
 import { MAX_URL } from '../registry/parse-service.js';
 import { AUTH_MODES, LIMIT_NAMES, SERVICE_TYPES, type ServiceField } from '../registry/service.js';
-import { Problem } from './common-schemas.js';
+import { OrNull, Problem } from './common-schemas.js';
 import { withMessages } from './validation.js';
 
 type LimitName = (typeof LIMIT_NAMES)[number];
@@ -121,11 +121,17 @@ export type ServiceJSON = Static<typeof ServiceJSON>;
 
 export const ServiceInput = Type.Object(
   {
+    // null: absent (generated, or the name in the path), as the hand checks before the schemas took it
     name: Type.Optional(
-      Type.String({
-        minLength: NAME_MIN,
-        description: 'Sanitised (lower case, other characters become _); generated when omitted.',
-      }),
+      withMessages(
+        OrNull(
+          Type.String({
+            minLength: NAME_MIN,
+            description: 'Sanitised (lower case, other characters become _); generated when omitted or null.',
+          }),
+        ),
+        { type: 'must be a string' },
+      ),
     ),
     url: withMessages(
       Type.String({

@@ -89,8 +89,10 @@ export interface GrantInput {
   service: string;
   resource?: number | string | null;
   permission: string;
-  access?: 'allow' | 'deny';
-  scope?: 'match' | 'recursive';
+  /** Omitted or null: allow. */
+  access?: 'allow' | 'deny' | null;
+  /** Omitted or null: recursive. */
+  scope?: 'match' | 'recursive' | null;
 }
 
 /**

@@ -81,7 +81,8 @@ export interface ServiceJSON {
  */
 export interface ServiceInput {
   url: string;
-  name?: string;
+  /** Omitted or null: generated (`POST`), or the name in the path (`PUT`). */
+  name?: string | null;
   /** Default `wps`. */
   type?: ServiceType;
   /** Default '' (or null): the proxy URL. */
