@@ -68,7 +68,7 @@ export async function assembleDeps(config: Config, options: AssembleOptions = {}
     );
     const log = lateLogger();
     const accessControl = new AccessControl(config, store, {
-      ownCASubjectDN: ca && (async () => (await ca()).subjectDN),
+      ownCASubjectDN: ca?.subjectDN,
       onError: (err, what) => log.warn({ err }, `authorization: ${what} failed`),
     });
     owned.add(() => accessControl.close());
@@ -100,12 +100,10 @@ export async function openConfiguredStore(config: Config): Promise<Store> {
 }
 
 /** The built-in CA, when `certs.backend` is `ca`: made on the first start, read afterwards. X.509 is loaded only here. */
-async function certificateAuthorityOf(
-  config: Config,
-): Promise<(() => Promise<CertificateAuthority>) | undefined> {
+async function certificateAuthorityOf(config: Config): Promise<CertificateAuthority | undefined> {
   if (config.certs.backend !== 'ca') return undefined;
   // Created on the first start (key file mode 0600), reused afterwards.
-  const ca = await startupStep(`cannot open the certificate authority in ${config.certs.caDir}`, async () => {
+  return startupStep(`cannot open the certificate authority in ${config.certs.caDir}`, async () => {
     const { openCertificateAuthority } = await import('../pki/ca/index.js');
     return openCertificateAuthority({
       dir: config.certs.caDir,
@@ -113,7 +111,6 @@ async function certificateAuthorityOf(
       issuedSubjectBases: [config.certs.baseDN],
     });
   });
-  return async () => ca;
 }
 
 /**

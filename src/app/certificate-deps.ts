@@ -19,7 +19,7 @@ import { startupStep } from './startup-error.js';
 export async function certificateBackendOf(
   config: Config,
   store: Store,
-  ca: (() => Promise<CertificateAuthority>) | undefined,
+  ca: CertificateAuthority | undefined,
 ): Promise<LogonBackend | undefined> {
   if (config.certs.backend === 'myproxy') {
     return startupStep('cannot set up the MyProxy backend', async () => {
@@ -40,12 +40,12 @@ export async function certificateBackendOf(
  */
 export async function clientCertificatesOf(
   config: Config,
-  ca: (() => Promise<CertificateAuthority>) | undefined,
+  ca: CertificateAuthority | undefined,
 ): Promise<ClientCertificateAuthenticator> {
   const c = config.clientCerts;
   if (c.caFile === undefined && c.caDir === undefined && !ca) {
     return createAuthenticator(c, { trust: undefined });
   }
   const { clientCertificatesFromConfig } = await import('../pki/certificate-service/client-certificates.js');
-  return clientCertificatesFromConfig(c, ca && (await ca()).certificate.der);
+  return clientCertificatesFromConfig(c, ca?.certificate.der);
 }

@@ -18,7 +18,7 @@ import { visibilityOf } from './visibility.js';
 
 export interface AccessControlOptions {
   /** The subject DN of Twitcher's own CA, when it has one. */
-  ownCASubjectDN?: (() => Promise<string | undefined>) | undefined;
+  ownCASubjectDN?: string | undefined;
   onError?: (err: unknown, what: string) => void;
 }
 

@@ -40,7 +40,7 @@ export interface PrincipalOptions {
   /** `certs.baseDN`: users of Twitcher's own CA have the subject baseDN + CN=<user name>. */
   certificateBaseDN?: string | undefined;
   /** The subject DN of Twitcher's own CA (undefined: it has none, or it is off). */
-  ownCASubjectDN?: (() => Promise<string | undefined>) | undefined;
+  ownCASubjectDN?: string | undefined;
 }
 
 export const ANONYMOUS_PRINCIPAL_LABEL = 'anonymous';
@@ -127,16 +127,16 @@ export class PrincipalResolver {
     let user: UserRecord | undefined =
       key === undefined ? undefined : await this.#store.users.findByCertificateDN(key);
     if (!user) {
-      const name = await this.#ownCAUserName(certificate);
+      const name = this.#ownCAUserName(certificate);
       if (name !== undefined) user = await this.#store.users.get(name);
     }
     return this.#build(user ? `user:${user.username}` : `dn:${certificate.subjectDN}`, user, []);
   }
 
   /** `name` when the certificate was issued by Twitcher's CA to `certs.baseDN` + `CN=name`. */
-  async #ownCAUserName(certificate: CertificateIdentity): Promise<string | undefined> {
+  #ownCAUserName(certificate: CertificateIdentity): string | undefined {
     const base = this.#options.certificateBaseDN;
-    const caDN = await this.#options.ownCASubjectDN?.();
+    const caDN = this.#options.ownCASubjectDN;
     if (base === undefined || caDN === undefined) return undefined;
     // Another trusted CA may issue any subject: only Twitcher's own vouches for its users' names.
     if (tryDNKey(certificate.issuerDN) === undefined || tryDNKey(certificate.issuerDN) !== tryDNKey(caDN)) {

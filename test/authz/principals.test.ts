@@ -38,7 +38,7 @@ async function setUp(t: { after(fn: () => unknown): void }) {
     externalUserClaim: 'preferred_username',
     externalGroupsClaim: 'realm_access.roles',
     certificateBaseDN: '/O=Twitcher/OU=Users',
-    ownCASubjectDN: async () => 'CN=Twitcher Online CA,O=Twitcher',
+    ownCASubjectDN: 'CN=Twitcher Online CA,O=Twitcher',
   });
   t.after(() => resolver.close());
   return { store, resolver };

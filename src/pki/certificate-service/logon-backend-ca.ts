@@ -13,8 +13,8 @@ import type { LogonBackend } from './logon-backend.js';
 
 export interface CALogonBackendOptions {
   store: { users: UserRepository; certificates: CertificateRepository };
-  /** The CA, opened (and created on the first start) by main.ts. */
-  ca: () => Promise<CertificateAuthority>;
+  /** The CA, opened (and created on the first start) by assembleDeps. */
+  ca: CertificateAuthority;
   /** `certs.baseDN`. */
   baseDN: string;
 }
@@ -24,18 +24,17 @@ export function createCALogonBackend({ store, ca, baseDN }: CALogonBackendOption
   return {
     name: 'ca',
     async trustRoots() {
-      return (await ca()).trustRootFiles();
+      return ca.trustRootFiles();
     },
     async logon({ username, password, csr, lifetimeSeconds, clientAddress }) {
       if (!(await verifyUser(username, password))) {
         throw new TwitcherError('invalid_credentials', { description: 'Bad username or password' });
       }
-      const authority = await ca();
       const subject = userSubjectDN(baseDN, username);
       const now = new Date();
       for (let attempt = 0; ; attempt++) {
         const serial = randomSerial();
-        const der = authority.issue({ csr, subjectDN: subject, lifetimeSeconds, serial, now });
+        const der = ca.issue({ csr, subjectDN: subject, lifetimeSeconds, serial, now });
         try {
           await store.certificates.record({
             serial: serial.toString(16),
