@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
+import { serveTarget } from './serve-target.js';
 
 const [portArg, staticOrigin, sinkOrigin] = process.argv.slice(2);
 const port = Number(portArg);
@@ -55,16 +56,7 @@ const server = createServer((req, res) => {
       else res.writeHead(502).end();
     });
 });
-// As for the sink: the load generators keep their connections for the whole run.
-server.keepAliveTimeout = 60_000;
-server.requestTimeout = 0;
-server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
-
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
+serveTarget(server, port, () => {
   void upstream.static.destroy();
   void upstream.sink.destroy();
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+});

@@ -4,6 +4,7 @@
  * answers the byte count, so the bench can check that the whole upload arrived.
  */
 import { createServer } from 'node:http';
+import { serveTarget } from './serve-target.js';
 
 const port = Number(process.argv[2]);
 if (!Number.isInteger(port) || port <= 0) {
@@ -22,16 +23,4 @@ const server = createServer((req, res) => {
   });
   req.on('error', () => res.destroy());
 });
-// Node's defaults close idle keep-alive sockets after 5 s and cap request time at 5 min; the proxies
-// in front keep pooled connections, so do not let the sink drop them mid-run.
-server.keepAliveTimeout = 60_000;
-server.requestTimeout = 0;
-server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
-
-const stop = () => {
-  server.close(() => process.exit(0));
-  // close() alone waits for the proxies' pooled keep-alive sockets.
-  server.closeAllConnections();
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+serveTarget(server, port);
