@@ -58,7 +58,7 @@ export function adminPlugin(app: FastifyInstance, check: (request: FastifyReques
 }
 
 /** ajv's errors of one part of the request (`dataVar`) as a 422 naming each bad field once. */
-export function schemaError(
+function schemaError(
   errors: readonly FastifySchemaValidationError[],
   dataVar: SchemaErrorDataVar,
   schema: FastifySchema | undefined,

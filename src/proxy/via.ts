@@ -21,7 +21,7 @@ export function viaPseudonym(
 }
 
 /** The entry added to the `Via` of a message Twitcher forwards. */
-export function viaEntry(pseudonym: string): string {
+function viaEntry(pseudonym: string): string {
   return `1.1 ${pseudonym}`;
 }
 
