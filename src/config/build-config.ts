@@ -4,6 +4,7 @@
  * computed here.
  */
 import type { Config } from './config.js';
+import { rateLimitConfig } from './ratelimit-config.js';
 import type { SettingReader } from './read-settings.js';
 
 type Get = SettingReader['get'];
@@ -18,6 +19,7 @@ export function buildConfig(get: Get): Config {
       url,
       workers: get('server.workers'),
       trustProxy: get('server.trustProxy'),
+      drainTimeout: get('server.drainTimeout'),
     },
     tls: { certFile: get('tls.certFile'), keyFile: get('tls.keyFile') },
     clientCerts: {
@@ -56,6 +58,8 @@ export function buildConfig(get: Get): Config {
       auditRetention: get('authz.auditRetention'),
       basicAuth: get('authz.basicAuth'),
     },
+    metrics: { enabled: get('metrics.enabled'), host: get('metrics.host'), port: get('metrics.port') },
+    ratelimit: rateLimitConfig(get),
   };
 }
 

@@ -1,6 +1,16 @@
+import type { RateLimitConfig } from './ratelimit-config.js';
+
 /** The shape of a loaded configuration: frozen, fully defaulted, validated. */
 export interface Config {
-  server: { host: string; port: number; url: string; workers: number; trustProxy: string[] };
+  server: {
+    host: string;
+    port: number;
+    url: string;
+    workers: number;
+    trustProxy: string[];
+    /** Milliseconds in-flight requests are given to finish after SIGTERM. */
+    drainTimeout: number;
+  };
   /** HTTPS on server.port when both are set. */
   tls: { certFile?: string | undefined; keyFile?: string | undefined };
   clientCerts: {
@@ -75,6 +85,9 @@ export interface Config {
     /** HTTP Basic with Twitcher's users on acl services. */
     basicAuth: boolean;
   };
+  /** Prometheus metrics: counted when enabled; a separate listener when `port` is set. */
+  metrics: { enabled: boolean; host: string; port?: number | undefined };
+  ratelimit: RateLimitConfig;
 }
 
 /** A macaroon root key (`secret`: at least 32 characters, used as UTF-8 bytes). */

@@ -3,6 +3,7 @@
  * problems are reported (after those of single settings). A setting that was refused reads as unset.
  */
 import { addressRangeProblem } from '../util/address-ranges.js';
+import { rateLimitProblems } from './ratelimit-config.js';
 import type { SettingReader } from './read-settings.js';
 
 /** Every problem of the rules between settings. */
@@ -50,5 +51,6 @@ export function crossSettingProblems(settings: SettingReader): string[] {
   }
   problem(settings.jsonProblem('token.macaroonKeys'));
   problem(settings.jsonProblem('proxy.publicOperations'));
+  problems.push(...rateLimitProblems(settings));
   return problems;
 }

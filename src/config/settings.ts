@@ -12,7 +12,9 @@ import { CERTS_SETTINGS } from './settings/certs.js';
 import { CLIENT_CERTS_SETTINGS } from './settings/client-certs.js';
 import { DATABASE_SETTINGS } from './settings/database.js';
 import { LOG_SETTINGS } from './settings/log.js';
+import { METRICS_SETTINGS } from './settings/metrics.js';
 import { PROTECTED_PATH_SETTINGS, PROXY_SETTINGS } from './settings/proxy.js';
+import { RATELIMIT_SETTINGS } from './settings/ratelimit.js';
 import { SERVER_SETTINGS, TLS_SETTINGS } from './settings/server.js';
 import { TOKEN_SETTINGS } from './settings/token.js';
 
@@ -29,6 +31,8 @@ const BY_PATH = {
   ...TOKEN_SETTINGS,
   ...PROXY_SETTINGS,
   ...AUTHZ_SETTINGS,
+  ...METRICS_SETTINGS,
+  ...RATELIMIT_SETTINGS,
 };
 
 type Table = typeof BY_PATH;

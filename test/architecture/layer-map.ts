@@ -60,6 +60,8 @@ const RULES: ReadonlyArray<readonly [string | RegExp, string]> = [
   ['pki/', 'services'],
   ['users/', 'services'],
   ['proxy/', 'services'],
+  ['metrics/', 'services'],
+  ['ratelimit/', 'services'],
   ['main.ts', 'app'],
   ['cluster.ts', 'app'],
   ['bin/', 'app'],

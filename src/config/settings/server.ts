@@ -34,6 +34,15 @@ export const SERVER_SETTINGS = {
       'invalidated through the store (PostgreSQL NOTIFY, SQLite data_version). Worth it where the proxy, not the ' +
       'upstream or the network, is the bottleneck.',
   }),
+  'server.drainTimeout': withDefault({
+    env: 'TWITCHER_DRAIN_TIMEOUT',
+    type: t.duration(),
+    default: 30_000,
+    doc:
+      'On SIGTERM, Twitcher stops accepting connections, answers `/health/ready` with 503 and gives the requests ' +
+      'in flight this long to finish before it exits (keep it below the grace period of systemd, Docker or ' +
+      'Kubernetes).',
+  }),
   'server.trustProxy': withDefault({
     env: 'TWITCHER_TRUST_PROXY',
     type: t.list(),
