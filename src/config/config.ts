@@ -1,4 +1,4 @@
-import type { RateLimitConfig } from './ratelimit-config.js';
+import type { RateLimitConfig } from './ratelimit-types.js';
 
 /** The shape of a loaded configuration: frozen, fully defaulted, validated. */
 export interface Config {

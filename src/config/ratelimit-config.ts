@@ -1,8 +1,6 @@
 /** The rate limits as configured (`ratelimit.*`), and the problems of a configuration that cannot hold. */
+import type { RateLimitConfig } from './ratelimit-types.js';
 import type { SettingReader } from './read-settings.js';
-
-/** What the rate limits of the proxy are made from. */
-export type RateLimitConfig = Record<string, never>;
 
 /** The `ratelimit.*` settings as one value. */
 export function rateLimitConfig(_get: SettingReader['get']): RateLimitConfig {
