@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { assembleDeps } from './app/assemble-deps.js';
+import { ConnectionDrainer, type DrainOutcome } from './app/connection-drainer.js';
 import { startupStep } from './app/startup-error.js';
 import type { Config } from './config/config.js';
 import { loadConfig } from './config/load.js';
@@ -18,6 +19,16 @@ export interface Running {
   /** The URL the server listens on (with the real port when 0 was asked for). */
   address: string;
   close(): Promise<void>;
+  /**
+   * The graceful stop (SIGTERM): stops accepting, lets the requests in flight finish up to
+   * `server.drainTimeout` (`/health/ready` says 503 meanwhile), then closes everything. Tells how
+   * many requests it had to cut.
+   */
+  drain(): Promise<DrainOutcome>;
+  /** Ends a drain in progress now, cutting the requests in flight (a second SIGINT). */
+  forceDrain(): void;
+  /** Requests being answered now. */
+  readonly inFlight: number;
 }
 
 /** Where the configuration comes from, and how a generated administrator password is shown. */
@@ -38,12 +49,14 @@ export async function start(options: StartOptions = {}): Promise<Running> {
   });
   const deps = await assembleDeps(config, { ...(options.announce && { announce: options.announce }) });
   // unreadable TLS files…: one line, not a stack
-  const app = await startupStep('cannot set up the server', () => buildApp(config, deps)).catch(
-    async (err: unknown) => {
-      await deps.close();
-      throw err;
-    },
-  );
+  const drainer = new ConnectionDrainer();
+  const app = await startupStep('cannot set up the server', () =>
+    buildApp(config, { ...deps, readiness: drainer }),
+  ).catch(async (err: unknown) => {
+    await deps.close();
+    throw err;
+  });
+  drainer.attach(app.server);
   try {
     await startupStep(`cannot listen on ${config.server.host}:${config.server.port}`, () =>
       app.listen({ host: config.server.host, port: config.server.port }),
@@ -61,6 +74,16 @@ export async function start(options: StartOptions = {}): Promise<Running> {
     async close() {
       await app.close();
       await deps.close();
+    },
+    async drain() {
+      const outcome = await drainer.drain(config.server.drainTimeout);
+      await app.close();
+      await deps.close();
+      return outcome;
+    },
+    forceDrain: () => drainer.force(),
+    get inFlight() {
+      return drainer.inFlight;
     },
   };
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { openConfiguredStore } from '../app/assemble-deps.js';
 import { StartupError } from '../app/startup-error.js';
+import { handleStopSignals } from '../app/stop-signals.js';
 import { hashPassword } from '../auth/password.js';
 import { runClusterPrimary } from '../cluster.js';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -72,7 +74,16 @@ async function main(argv: string[]): Promise<number> {
 /** `twitcher serve`: the server (or, with several workers, the cluster's primary) until a signal. */
 async function serve(configFile: string | undefined): Promise<number> {
   const settings = loadConfig({ file: configFile, env: process.env });
-  if (runClusterPrimary(settings.server.workers, (m) => process.stderr.write(`twitcher: ${m}\n`))) return -1;
+  const primary = runClusterPrimary(
+    settings.server.workers,
+    (m) => process.stderr.write(`twitcher: ${m}\n`),
+    {
+      drainTimeout: settings.server.drainTimeout,
+      // SIGHUP: the file and the environment read again and validated, as at the start
+      reload: () => loadConfig({ file: configFile, env: process.env }),
+    },
+  );
+  if (primary) return -1;
   const t0 = performance.now();
   const running = await start({ configFile });
   running.app.log.info(
@@ -83,18 +94,7 @@ async function serve(configFile: string | undefined): Promise<number> {
     },
     `Twitcher ${PACKAGE.version} listening on ${running.address} (public URL ${running.config.server.url})`,
   );
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    running.app.log.info({ signal }, 'shutting down');
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  handleStopSignals(running, running.app.log, { inCluster: cluster.isWorker });
   return -1; // keep running
 }
 

@@ -25,7 +25,7 @@ import type { Store } from '../store/types.js';
 import { logError } from '../util/log-error.js';
 import { toTwitcherError } from '../util/to-twitcher-error.js';
 import { AccessLog } from './access-log.js';
-import { frontpageRoutes } from './frontpage-routes.js';
+import { frontpageRoutes, type Readiness } from './frontpage-routes.js';
 import { loggerOptions } from './logger.js';
 import { registerOpenAPI } from './openapi.js';
 import { sendProblem } from './problem.js';
@@ -50,6 +50,8 @@ export interface AppDeps {
   logStream?: DestinationStream;
   /** Told the application's logger once it exists, for what was made before it and reports. */
   useLogger?: (log: FastifyBaseLogger) => void;
+  /** Whether the server is draining (`/health/ready` answers 503 then); made by src/app/connection-drainer.ts. */
+  readiness?: Readiness;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -89,7 +91,9 @@ function createFastify(config: Config, logStream: DestinationStream | undefined)
     trustProxy: config.server.trustProxy.length > 0 ? config.server.trustProxy : false,
     bodyLimit: 1024 * 1024,
     logController: accessLog,
-    return503OnClosing: true,
+    // While closing, requests that still arrive on open connections are answered normally (with
+    // `Connection: close`): a 503 there would be a lost request (src/app/connection-drainer.ts).
+    return503OnClosing: false,
     // Errors of the router (a path it cannot decode) get the answer of the surface asked, like every
     // other error: an ExceptionReport on /ows/proxy, the verify JSON on /ows/verify.
     frameworkErrors: (error, request, reply) => {
@@ -123,7 +127,7 @@ function createFastify(config: Config, logStream: DestinationStream | undefined)
 
 /** Every surface: front page, admin API, OAuth, certificate service, and the proxy last. */
 async function registerRoutes(app: FastifyInstance, config: Config, deps: AppDeps): Promise<void> {
-  await app.register(frontpageRoutes, { config, store: deps.store });
+  await app.register(frontpageRoutes, { config, store: deps.store, readiness: deps.readiness });
   const requireAdmin = createRequireAdmin(deps.admin);
   const verifyAccessToken = (token: string) => deps.tokens.verify(token);
   await app.register(servicesRoutes, {

@@ -3,10 +3,21 @@ import type { Config } from '../config/config.js';
 import type { Store } from '../store/types.js';
 import { PACKAGE } from '../version.js';
 
-/** `/`, `/info`, `/versions` (the Python Twitcher's keys) and `/health`. */
+/** Whether the server is stopping (told by src/app/connection-drainer.ts). */
+export interface Readiness {
+  readonly draining: boolean;
+}
+
+/** What `/health/ready` checks, each `ok` or what is wrong. */
+type ReadyChecks = Record<'store' | 'migrations' | 'keys' | 'draining', string>;
+
+/**
+ * `/`, `/info`, `/versions` (the Python Twitcher's keys), `/health` (as before: the store answers),
+ * `/health/live` and `/health/ready` for load balancers and orchestrators (docs/restarts.md).
+ */
 export async function frontpageRoutes(
   app: FastifyInstance,
-  { config, store }: { config: Config; store: Store },
+  { config, store, readiness }: { config: Config; store: Store; readiness?: Readiness | undefined },
 ) {
   const base = config.server.url;
   const frontpage = {
@@ -51,6 +62,41 @@ export async function frontpageRoutes(
         request.log.error({ err }, 'health check: the store does not answer');
         return reply.code(503).send({ status: 'unavailable', store: 'unreachable' });
       }
+    },
+  );
+
+  // Liveness: the process answers HTTP. Nothing else, so that a store outage does not get every
+  // instance restarted (that is readiness).
+  app.get('/health/live', { schema: { tags, summary: '200 while the process answers' } }, async () => ({
+    status: 'live',
+  }));
+
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        tags,
+        summary: '200 when this instance should get traffic; 503 naming what is not ready (or draining)',
+      },
+    },
+    async (request, reply) => {
+      // The server listens only once the store is open and migrated and the keys are loaded (a
+      // failure stops the start), so those two hold for as long as it answers.
+      const checks: ReadyChecks = { store: 'ok', migrations: 'ok', keys: 'ok', draining: 'ok' };
+      if (readiness?.draining) checks.draining = 'stopping: finishing the requests in flight';
+      else {
+        try {
+          await withTimeout(store.ping(), 2000);
+        } catch (err) {
+          request.log.error({ err }, 'readiness: the store does not answer');
+          checks.store = 'unreachable';
+        }
+      }
+      const failing = Object.entries(checks)
+        .filter(([, v]) => v !== 'ok')
+        .map(([k]) => k);
+      if (failing.length === 0) return { status: 'ready', checks };
+      return reply.code(503).send({ status: 'not ready', failing, checks });
     },
   );
 }

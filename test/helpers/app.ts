@@ -2,6 +2,7 @@ import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { assembleDeps } from '../../src/app/assemble-deps.js';
+import type { ConnectionDrainer } from '../../src/app/connection-drainer.js';
 import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load.js';
 import { buildApp } from '../../src/http/build-app.js';
@@ -34,6 +35,8 @@ export async function startTestApp(
     logStream?: DestinationStream;
     /** A directory for the built-in CA: turns the certificate service on. */
     caDir?: string;
+    /** Tracks the connections (attached before listening) and tells `/health/ready` of a drain. */
+    drainer?: ConnectionDrainer;
   } = {},
 ): Promise<TestApp> {
   const port = await freePort();
@@ -55,7 +58,8 @@ export async function startTestApp(
     logStream: options.logStream,
     certificateAuthority: options.caDir ? 'as-configured' : 'none',
   });
-  const app = await buildApp(config, deps);
+  const app = await buildApp(config, { ...deps, ...(options.drainer && { readiness: options.drainer }) });
+  options.drainer?.attach(app.server);
   await app.listen({ host: '127.0.0.1', port });
   const close = async () => {
     await app.close();
