@@ -1,4 +1,4 @@
-import { ChangeCache } from '../store/change-cache.js';
+import { type CacheStats, ChangeCache } from '../store/change-cache.js';
 import type { Store } from '../store/types.js';
 import { ACLIndex } from './acl-index.js';
 
@@ -19,6 +19,11 @@ export class ACLCache {
       max: CACHE_MAX,
       changes: { feed: store.changes, drop: { authz: 'all', services: 'all' } },
     });
+  }
+
+  /** Hits and misses (read by the metrics). */
+  get stats(): CacheStats {
+    return this.#cache.stats;
   }
 
   get(service: string): Promise<ACLIndex> {

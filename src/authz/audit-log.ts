@@ -90,6 +90,11 @@ export class AuditLog {
     this.#firstPrune.unref();
   }
 
+  /** Records waiting to be written (counted anonymous refusals are one record per key). */
+  get queued(): number {
+    return this.#pending.length + this.#counted.size;
+  }
+
   record(record: AuditRecord): void {
     if (isAnonymousRefusal(record)) {
       this.#count(record);

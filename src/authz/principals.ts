@@ -18,7 +18,7 @@ import type { AccessTokenInfo } from '../oauth/tokens/types.js';
 import { dnKey, keyOf, parseDN, tryDNKey } from '../pki/x509/dn/index.js';
 import { OID_COMMON_NAME } from '../pki/x509/oids.js';
 import type { CertificateIdentity, Subject } from '../policy/subject.js';
-import { ChangeCache } from '../store/change-cache.js';
+import { type CacheStats, ChangeCache } from '../store/change-cache.js';
 import type { Store, UserRecord } from '../store/types.js';
 import {
   ADMINISTRATORS,
@@ -62,6 +62,11 @@ export class PrincipalResolver {
         this.#groupPriorities = undefined;
       },
     });
+  }
+
+  /** Hits and misses of the principal cache (read by the metrics). */
+  get cacheStats(): CacheStats {
+    return this.#cache.stats;
   }
 
   /** The principal of a subject (cached). */

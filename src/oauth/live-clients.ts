@@ -11,7 +11,7 @@
  * (PostgreSQL NOTIFY, SQLite data_version) — forgets what was remembered about it.
  */
 import { TwitcherError } from '../errors.js';
-import { ChangeCache } from '../store/change-cache.js';
+import { type CacheStats, ChangeCache } from '../store/change-cache.js';
 import type { ChangeFeed, ClientRepository } from '../store/types.js';
 import type { AccessTokenInfo } from './tokens/types.js';
 
@@ -24,6 +24,8 @@ export interface LiveClients {
    * provider's) and its client is gone, or was created after the token was issued.
    */
   assertClientLive(info: AccessTokenInfo): Promise<void>;
+  /** Hits and misses of the client cache (read by the metrics). */
+  readonly cacheStats: CacheStats;
   /** Stops listening to the change feed. */
   close(): void;
 }
@@ -55,6 +57,7 @@ export function createLiveClients(
     });
 
   return {
+    cacheStats: known.stats,
     async assertClientLive(info) {
       // An external provider's clients are not Twitcher's: their tokens live and die there.
       if (info.kind === 'external') return;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TwitcherError } from '../errors.js';
 import { formBodyAsText, renderErrorsAs } from '../http/surface.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { ClientRepository } from '../store/types.js';
 import { authenticateClient } from './authenticate-client.js';
 import { createClient } from './clients.js';
@@ -14,6 +15,8 @@ interface Options {
   clients: ClientRepository;
   tokens: TokenService;
   requireAdmin: (request: FastifyRequest) => Promise<void>;
+  /** Refused token requests are counted by reason. */
+  metrics?: Metrics | undefined;
 }
 
 const tags = ['oauth'];
@@ -81,11 +84,17 @@ export async function oauthRoutes(app: FastifyInstance, options: Options): Promi
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 
 /** RFC 6749 §4.4: a token for the authenticated client. */
-function tokenHandler({ clients, tokens }: Options): Handler {
+function tokenHandler({ clients, tokens, metrics }: Options): Handler {
   return async (request, reply) => {
-    const params = readOAuthParams(rawQuery(request), formBody(request));
-    const client = await authenticateClient(request.headers.authorization, params, clients);
-    const issued = await clientCredentialsGrant(params, client, tokens);
+    let issued: Awaited<ReturnType<typeof clientCredentialsGrant>>;
+    try {
+      const params = readOAuthParams(rawQuery(request), formBody(request));
+      const client = await authenticateClient(request.headers.authorization, params, clients);
+      issued = await clientCredentialsGrant(params, client, tokens);
+    } catch (err) {
+      if (err instanceof TwitcherError && err.status < 500) metrics?.tokenRequestRefused(err.code);
+      throw err;
+    }
     return reply.headers(NO_STORE).send({
       access_token: issued.accessToken,
       token_type: 'Bearer',

@@ -1,3 +1,4 @@
+import type { CacheStats } from '../store/change-cache.js';
 import type { ClientRecord } from '../store/types.js';
 import type { AccessTokenInfo } from './tokens/types.js';
 
@@ -25,5 +26,7 @@ export interface TokenService {
   revoke(token: string, clientId?: string): Promise<boolean>;
   /** The JWKS published at `/.well-known/jwks.json` (signed tokens), or undefined. */
   jwks(): { keys: object[] } | undefined;
+  /** Hits and misses of the validated-token cache and of the live-client cache (read by the metrics). */
+  readonly cacheStats: { tokens: CacheStats; clients: CacheStats };
   close(): Promise<void>;
 }

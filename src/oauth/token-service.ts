@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/config.js';
-import { TwitcherError } from '../errors.js';
+import { isTwitcherError, TwitcherError } from '../errors.js';
+import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import { ChangeCache } from '../store/change-cache.js';
 import type { Store } from '../store/types.js';
 import { createLiveClients } from './live-clients.js';
@@ -19,18 +20,34 @@ const CACHE_SECONDS = 60;
  * its kind's key is there, it has not expired, its id is not revoked and its client exists and was
  * created before the token was issued (live-clients.ts); the data it carries can travel in headers.
  */
-export async function createTokenService(config: Config, store: Store): Promise<TokenService> {
+export async function createTokenService(
+  config: Config,
+  store: Store,
+  metrics: Metrics = NO_METRICS,
+): Promise<TokenService> {
   const t = config.token;
   const { issuer, verifiers, jwks } = await createTokenKinds(config, store);
-  const verifyKind = createTokenVerifierChain(verifiers);
+  // Only refusals are counted: a failing store is no verdict on the token.
+  const refused = (kind: string, err: unknown) => {
+    if (err === undefined) metrics.tokenRefused(kind, '');
+    else if (isTwitcherError(err) && err.code === 'invalid_token')
+      metrics.tokenRefused(kind, err.description);
+  };
+  const verifyKind = createTokenVerifierChain(verifiers, refused);
   const liveClients = createLiveClients(store.clients, store.changes);
 
   const verifyUncached = async (token: string): Promise<AccessTokenInfo> => {
     const info = await verifyKind(token);
-    await liveClients.assertClientLive(info);
+    try {
+      await liveClients.assertClientLive(info);
+    } catch (err) {
+      refused(info.kind, err);
+      throw err;
+    }
     // Checked at registration and issue; a token issued before that check, or minted elsewhere with
     // the custom secret, is refused rather than failing at the proxy.
     if (tokenDataProblems(info.data, 'data').length > 0) {
+      metrics.tokenRefused(info.kind, 'data');
       throw new TwitcherError('invalid_token', {
         description: 'The access token carries data that cannot be passed on in headers.',
         detail: `${info.kind} token ${info.jti}`,
@@ -74,6 +91,7 @@ export async function createTokenService(config: Config, store: Store): Promise<
         });
       }
       const issued = await issuer.issue({ clientId: client.clientId, scopes, lifetime: t.lifetime, data });
+      metrics.tokenIssued(issuer.kind);
       return { accessToken: issued.accessToken, expiresIn: issued.expiresIn, scopes, jti: issued.jti };
     },
     verify,
@@ -84,6 +102,7 @@ export async function createTokenService(config: Config, store: Store): Promise<
       return true;
     },
     jwks: () => jwks,
+    cacheStats: { tokens: cache.stats, clients: liveClients.cacheStats },
     async close() {
       liveClients.close();
       cache.close();

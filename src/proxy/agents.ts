@@ -30,6 +30,8 @@ export interface UpstreamAgents {
   forService(service: Service): UpstreamPool;
   /** Pools open now (tests and metrics). */
   readonly size: number;
+  /** Each open pool's requests in flight and limit, by service name (read by the metrics at scrape time). */
+  use(): Iterable<{ service: string; inFlight: number; maxConcurrent: number }>;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ const IDLE_POOL_MS = 5 * 60_000;
 interface Entry extends UpstreamPool {
   key: string;
   lastUsed: number;
+  readonly maxConcurrent: number;
 }
 
 /** The pools of every service, made on first use and closed when their service changed or idled. */
@@ -87,6 +90,11 @@ export function createUpstreamAgents(proxy: ProxySettings): UpstreamAgents {
     get size() {
       return pools.size;
     },
+    *use() {
+      for (const [service, entry] of pools) {
+        yield { service, inFlight: entry.inFlight, maxConcurrent: entry.maxConcurrent };
+      }
+    },
     async close() {
       clearInterval(sweeper);
       const all = [...pools.values()];
@@ -128,6 +136,7 @@ function createEntry(proxy: ProxySettings, service: Service, key: string): Entry
   return {
     key,
     lastUsed: Date.now(),
+    maxConcurrent,
     pool,
     bodyTimeout: options.bodyTimeout,
     get inFlight() {

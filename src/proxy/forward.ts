@@ -7,13 +7,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
+import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import { logError } from '../util/log-error.js';
 import type { UpstreamAgents, UpstreamPool } from './agents.js';
 import { type AnswerPlan, openAnswerSink } from './answer-sink.js';
 import { type Authorization, carriesBody } from './authorize.js';
 import type { Headers } from './headers.js';
-import { errorCode, mapUpstreamError } from './map-upstream-error.js';
+import { errorCode, mapUpstreamError, upstreamFailureKind } from './map-upstream-error.js';
 import { type PublicSide, publicSide } from './proxy-url.js';
 import { type Answer, Relay, StalledClient } from './relay.js';
 import { sendRawProxyError } from './render-proxy-error.js';
@@ -27,6 +28,8 @@ export interface ForwardDeps {
   config: Config;
   registry: ServiceRegistry;
   agents: UpstreamAgents;
+  /** Upstream latency, failures and 503s of the per-service limit are counted. */
+  metrics?: Metrics | undefined;
 }
 
 /** What forward() sends besides the client's request. */
@@ -76,11 +79,13 @@ interface ForwardContext {
   rulesCache: RewriteRulesCache;
   side: PublicSide;
   via: string;
+  metrics: Metrics;
 }
 
 /** The proxy's forwarding step: one upstream slot per request, held while the answer is relayed. */
 export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
   const { config, registry, agents } = deps;
+  const metrics = deps.metrics ?? NO_METRICS;
   const context: ForwardContext = {
     proxyPrefix,
     certificateHeaders: new Set(
@@ -92,11 +97,15 @@ export function createForward(deps: ForwardDeps, proxyPrefix: string): Forward {
     rulesCache: new RewriteRulesCache(config, registry),
     side: publicSide(config),
     via: viaPseudonym(config),
+    metrics,
   };
 
   return async function forward(request, reply, auth, options) {
     const upstream = agents.forService(auth.service);
-    if (!upstream.tryAcquire()) throw serviceBusy();
+    if (!upstream.tryAcquire()) {
+      metrics.serviceBusy(auth.service.name);
+      throw serviceBusy();
+    }
     try {
       return await relay(context, request, reply, auth, options, upstream);
     } finally {
@@ -163,7 +172,15 @@ async function relay(
     via: context.via,
     pipelineDone: undefined,
   };
-  const open = (answer: Answer) => openAnswerSink(plan, answer);
+  const metrics = context.metrics;
+  // The upstream's latency: from sending the request to its status line (the sink opens then).
+  let sentAt = 0;
+  const open = metrics.enabled
+    ? (answer: Answer) => {
+        metrics.upstreamResponse(service.name, (performance.now() - sentAt) / 1000);
+        return openAnswerSink(plan, answer);
+      }
+    : (answer: Answer) => openAnswerSink(plan, answer);
   const dispatchOptions: Dispatcher.DispatchOptions = {
     origin: target.origin,
     path: target.path,
@@ -183,6 +200,7 @@ async function relay(
   raw.once('close', leave);
   // Gone already while the request was judged: its 'close' has been and will not come again.
   if (raw.destroyed) leave();
+  if (metrics.enabled) sentAt = performance.now();
   let failure = await dispatch(upstream.pool, dispatchOptions, exchange);
   // A connection that failed before any byte of the answer is most often one the server closed
   // while idle, just as the request went out: a request that can be sent again unchanged and does
@@ -199,8 +217,10 @@ async function relay(
       { err: (failure as Error).message, service: service.name },
       'upstream connection failed before answering: retried once on a new connection',
     );
+    metrics.upstreamError(service.name, 'retried');
     const fresh = upstream.fresh();
     exchange = new Relay(open, upstream.bodyTimeout);
+    if (metrics.enabled) sentAt = performance.now();
     failure = await dispatch(fresh, dispatchOptions, exchange);
     void fresh.close();
   }
@@ -211,6 +231,10 @@ async function relay(
     failure ??= rewriteFailure ?? undefined;
   }
   if (failure === undefined) return reply;
+  // What the upstream did (a rewrite's own failure, a client that stopped reading, are not its).
+  if (!gone && !(failure instanceof TwitcherError) && !(failure instanceof StalledClient)) {
+    metrics.upstreamError(service.name, upstreamFailureKind(failure));
+  }
   return answerFailure(request, reply, failure, gone, service.name);
 }
 
@@ -233,6 +257,7 @@ function answerFailure(
   // a body that failed before it is still answered with the error.
   if (!raw.headersSent) {
     logError(request.log, error);
+    request.twitcherFailure = error.code;
     sendRawProxyError(raw, error, request.twitcherProxy);
     return reply;
   }

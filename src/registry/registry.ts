@@ -1,5 +1,5 @@
 import { TwitcherError } from '../errors.js';
-import { ChangeCache } from '../store/change-cache.js';
+import { type CacheStats, ChangeCache } from '../store/change-cache.js';
 import type { Store } from '../store/types.js';
 import { generateName, sanitizeName } from './names.js';
 import { type ParseServiceOptions, parseServiceInput } from './parse-service.js';
@@ -31,6 +31,11 @@ export class ServiceRegistry {
   /** Changes with every registry change (of any instance): caches derived from the registry compare it. */
   get generation(): number {
     return this.#cache.generation;
+  }
+
+  /** Hits and misses of the lookup cache (read by the metrics). */
+  get cacheStats(): CacheStats {
+    return this.#cache.stats;
   }
 
   /** The service of that name, from the cache when possible; undefined when unknown. */

@@ -36,6 +36,12 @@ export interface ChangeCacheOptions<V> {
   onChange?: () => void;
 }
 
+/** Lookups answered from memory and lookups that loaded: plain numbers, read by the metrics at scrape time. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+}
+
 /** A bounded, change-invalidated cache with a get-or-load that is safe against racing changes. */
 export class ChangeCache<V extends {}> {
   readonly #values: LRUCache<string, V>;
@@ -44,6 +50,8 @@ export class ChangeCache<V extends {}> {
   readonly #unsubscribe: () => void;
   #generation = 0;
   #followed: number | undefined;
+  /** Hits and misses of `get` and `lookup` (a remembered unknown key is a hit). */
+  readonly stats: CacheStats = { hits: 0, misses: 0 };
 
   constructor(options: ChangeCacheOptions<V>) {
     this.#options = options;
@@ -73,7 +81,11 @@ export class ChangeCache<V extends {}> {
   /** The cached value of `key`, or what `load` gives (kept unless a change overtook it, or stale). */
   async get(key: string, load: () => Promise<V>): Promise<V> {
     const hit = this.peek(key);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      this.stats.hits++;
+      return hit;
+    }
+    this.stats.misses++;
     const generation = this.generation;
     const value = await load();
     if (generation === this.generation && !this.#options.stale?.(value)) this.#values.set(key, value);
@@ -83,7 +95,11 @@ export class ChangeCache<V extends {}> {
   /** As `get`, for a load that may find nothing: with `maxAbsent`, that is remembered too. */
   async lookup(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
     const hit = this.peek(key);
-    if (hit !== undefined || this.#absent?.get(key)) return hit;
+    if (hit !== undefined || this.#absent?.get(key)) {
+      this.stats.hits++;
+      return hit;
+    }
+    this.stats.misses++;
     const generation = this.generation;
     const value = await load();
     if (generation !== this.generation) return value;

@@ -32,16 +32,33 @@ function candidates(verifiers: readonly TokenVerifier[], token: string): TokenVe
   return verifiers.filter((v) => (isOwnJwtKind(v) && v.issuer === undefined) || v.kind === 'external');
 }
 
+/**
+ * `onRefused`: told the kind of the verifier that refused a token (`unknown` when none recognised it)
+ * and the error, for the metrics.
+ */
 export function createTokenVerifierChain(
   verifiers: readonly TokenVerifier[],
+  onRefused?: (kind: AccessTokenInfo['kind'] | 'unknown', err: unknown) => void,
 ): (token: string) => Promise<AccessTokenInfo> {
   const all = [...verifiers];
   return async (token) => {
-    assertTokenSize(token);
+    try {
+      assertTokenSize(token);
+    } catch (err) {
+      onRefused?.('unknown', err);
+      throw err;
+    }
     for (const verifier of candidates(all, token)) {
-      const info = await verifier.verify(token);
+      let info: AccessTokenInfo | undefined;
+      try {
+        info = await verifier.verify(token);
+      } catch (err) {
+        onRefused?.(verifier.kind, err);
+        throw err;
+      }
       if (info) return info;
     }
+    onRefused?.('unknown', undefined);
     throw new TwitcherError('invalid_token', {
       description: 'The access token is not valid.',
       detail: looksLikeJwt(token) ? 'JWT of no configured issuer' : 'token of no configured kind',

@@ -5,6 +5,7 @@ import { CredentialThrottle } from '../../auth/failure-limiter.js';
 import type { Config } from '../../config/config.js';
 import { TwitcherError } from '../../errors.js';
 import { formBodyAsText, renderErrorsAs } from '../../http/surface.js';
+import type { Metrics } from '../../metrics/metrics.js';
 import { type ParsedCSR, parseCertificateRequest } from '../ca/csr.js';
 import type { LogonBackend } from './logon-backend.js';
 
@@ -12,6 +13,8 @@ interface Options {
   config: Config;
   /** Who authenticates and issues: the built-in CA or a MyProxy server. */
   backend: LogonBackend;
+  /** Logons are counted by backend and outcome. */
+  metrics?: Metrics | undefined;
 }
 
 const tags = ['certificates'];
@@ -27,7 +30,7 @@ const CHALLENGE = 'Basic realm="Twitcher certificate service", charset="UTF-8"';
  */
 export async function certificateServiceRoutes(
   app: FastifyInstance,
-  { config, backend }: Options,
+  { config, backend, metrics }: Options,
 ): Promise<void> {
   const prefix = config.certs.prefix;
   formBodyAsText(app);
@@ -56,7 +59,17 @@ export async function certificateServiceRoutes(
     },
   });
 
-  const logon = logonHandler(config, backend, new CredentialThrottle(config.certs.maxFailures));
+  const handler = logonHandler(config, backend, new CredentialThrottle(config.certs.maxFailures));
+  const logon = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    try {
+      const answered = await handler(request, reply);
+      metrics?.certificateLogon(backend.name, 'issued');
+      return answered;
+    } catch (err) {
+      metrics?.certificateLogon(backend.name, err instanceof TwitcherError ? err.code : 'internal_error');
+      throw err;
+    }
+  };
   app.post(
     `${prefix}/logon`,
     {

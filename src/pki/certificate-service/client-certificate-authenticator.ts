@@ -10,6 +10,7 @@ import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import type { Config } from '../../config/config.js';
 import { TwitcherError } from '../../errors.js';
 import type { CertificateIdentity } from '../../policy/subject.js';
+import type { CacheStats } from '../../store/change-cache.js';
 import { createAddressMatcher } from '../../util/address-ranges.js';
 import { lru } from '../../util/lru.js';
 import { parseHeaderCertificate, toPEM } from '../x509/pem.js';
@@ -30,6 +31,8 @@ export interface ClientCertificateAuthenticator {
   authenticate(source: ClientCertificateSource): CertificateIdentity | undefined;
   /** True when client certificates can be accepted at all (some trust anchor is configured). */
   readonly enabled: boolean;
+  /** Chains answered from the cache (per connection, per header value) and chains validated (read by the metrics). */
+  readonly cacheStats: CacheStats;
 }
 
 type Outcome = { identity: CertificateIdentity; until: number } | { error: TwitcherError; until: number };
@@ -108,11 +111,16 @@ export function createAuthenticator(
     limitedProxies: config.limitedProxies,
   };
 
+  const cacheStats: CacheStats = { hits: 0, misses: 0 };
   const validate = (chain: Buffer[]): Outcome => validateOutcome(chain, trust, validateOptions, clock());
 
   function fromHeader(value: string): CertificateIdentity {
     const cached = byHeader.get(value);
-    if (cached && cached.until > clock()) return settle(cached);
+    if (cached && cached.until > clock()) {
+      cacheStats.hits++;
+      return settle(cached);
+    }
+    cacheStats.misses++;
     let outcome: Outcome;
     try {
       if (value.length > MAX_HEADER_BYTES) {
@@ -131,9 +139,13 @@ export function createAuthenticator(
 
   function fromSocket(socket: TLSSocket): CertificateIdentity | undefined {
     const cached = bySocket.get(socket);
-    if (cached && cached.until > clock()) return settle(cached);
+    if (cached && cached.until > clock()) {
+      cacheStats.hits++;
+      return settle(cached);
+    }
     const chain = peerChain(socket);
     if (chain.length === 0) return undefined;
+    cacheStats.misses++;
     const outcome = validate(chain);
     bySocket.set(socket, outcome);
     return settle(outcome);
@@ -141,6 +153,7 @@ export function createAuthenticator(
 
   return {
     enabled: trust !== undefined,
+    cacheStats,
     authenticate({ socket, headers }) {
       if (header !== undefined && fromFrontProxy(socket.remoteAddress)) {
         const value = headers[header];
