@@ -5,6 +5,8 @@ import { startupStep } from './app/startup-error.js';
 import type { Config } from './config/config.js';
 import { loadConfig } from './config/load.js';
 import { buildApp } from './http/build-app.js';
+import { exposeMetrics } from './metrics/cluster.js';
+import { NO_METRICS } from './metrics/metrics.js';
 import type { Store } from './store/types.js';
 
 /**
@@ -18,6 +20,8 @@ export interface Running {
   store: Store;
   /** The URL the server listens on (with the real port when 0 was asked for). */
   address: string;
+  /** The separate metrics listener's URL (`metrics.port`), when there is one. */
+  metricsAddress: string | undefined;
   close(): Promise<void>;
   /**
    * The graceful stop (SIGTERM): stops accepting, lets the requests in flight finish up to
@@ -66,17 +70,28 @@ export async function start(options: StartOptions = {}): Promise<Running> {
     await deps.close();
     throw err;
   }
+  const metrics = await startupStep(
+    `cannot listen for metrics on ${config.metrics.host}:${config.metrics.port}`,
+    () => exposeMetrics(config, deps.metrics ?? NO_METRICS),
+  ).catch(async (err: unknown) => {
+    await app.close();
+    await deps.close();
+    throw err;
+  });
   return {
     config,
     app,
     store: deps.store,
     address: listeningAddress(app, config),
+    metricsAddress: metrics.url,
     async close() {
+      await metrics.close();
       await app.close();
       await deps.close();
     },
     async drain() {
       const outcome = await drainer.drain(config.server.drainTimeout);
+      await metrics.close();
       await app.close();
       await deps.close();
       return outcome;
