@@ -35,6 +35,7 @@ export type PeerName =
   /** The redis-server binary, for tests that start (and kill) their own. */
   | 'redis-server'
   | 'docker-compose'
+  | 'systemd-analyze'
   | 'wrk';
 
 export interface PeerCheck {
@@ -151,6 +152,7 @@ const CHECKS: Record<PeerName, () => PeerCheck> = {
     ),
   'redis-server': () => needExecutables(['redis-server', 'redis-cli'], 'redis-server redis-tools'),
   'docker-compose': () => needExecutables(['docker-compose'], 'docker-compose'),
+  'systemd-analyze': () => needExecutables(['systemd-analyze'], 'systemd'),
   wrk: () => needExecutables(['wrk'], 'wrk'),
 };
 
