@@ -4,6 +4,8 @@ import { ensureAdmin } from '../auth/admin-credentials.js';
 import { AccessControl } from '../authz/access-control.js';
 import type { Config } from '../config/config.js';
 import type { AppDeps } from '../http/build-app.js';
+import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
+import { createPromMetrics } from '../metrics/prom-metrics.js';
 import { createTokenService } from '../oauth/token-service.js';
 import type { CertificateAuthority } from '../pki/ca/index.js';
 import { createUpstreamAgents } from '../proxy/agents.js';
@@ -45,6 +47,8 @@ export interface Deps extends AppDeps {
 export async function assembleDeps(config: Config, options: AssembleOptions = {}): Promise<Deps> {
   const owned = new Closers();
   try {
+    // One registry per assembled app (tests assemble many in one process); off: nothing is counted.
+    const metrics = config.metrics.enabled ? createPromMetrics() : NO_METRICS;
     const store = options.store ?? (await openConfiguredStore(config));
     if (!options.store) owned.add(() => store.close());
     const admin = await startupStep(undefined, () => ensureAdmin(config, store));
@@ -54,7 +58,9 @@ export async function assembleDeps(config: Config, options: AssembleOptions = {}
         adminBanner(config.admin.username, admin.generatedPassword),
       );
     }
-    const tokens = await startupStep('cannot set up access tokens', () => createTokenService(config, store));
+    const tokens = await startupStep('cannot set up access tokens', () =>
+      createTokenService(config, store, metrics),
+    );
     owned.add(() => tokens.close());
     const ca = options.certificateAuthority === 'none' ? undefined : await certificateAuthorityOf(config);
     const certificateBackend = await certificateBackendOf(config, store, ca);
@@ -72,6 +78,7 @@ export async function assembleDeps(config: Config, options: AssembleOptions = {}
       onError: (err, what) => log.warn({ err }, `authorization: ${what} failed`),
     });
     owned.add(() => accessControl.close());
+    observe(metrics, { registry, agents, tokens, accessControl, clientCertificates });
     return {
       store,
       registry,
@@ -80,6 +87,7 @@ export async function assembleDeps(config: Config, options: AssembleOptions = {}
       tokens,
       accessControl,
       clientCertificates,
+      metrics,
       ...(certificateBackend && { certificateBackend }),
       ...(options.logStream && { logStream: options.logStream }),
       useLogger: log.attach,
@@ -89,6 +97,22 @@ export async function assembleDeps(config: Config, options: AssembleOptions = {}
     await owned.closeAll();
     throw err;
   }
+}
+
+/** What the metrics read at scrape time: pools, caches, the audit queue. */
+function observe(
+  metrics: Metrics,
+  deps: Pick<AppDeps, 'registry' | 'agents' | 'tokens' | 'accessControl' | 'clientCertificates'>,
+): void {
+  if (!metrics.enabled) return;
+  metrics.observePools(() => deps.agents.use());
+  metrics.observeCache('registry', deps.registry.cacheStats);
+  metrics.observeCache('tokens', deps.tokens.cacheStats.tokens);
+  metrics.observeCache('clients', deps.tokens.cacheStats.clients);
+  metrics.observeCache('acl', deps.accessControl.acls.stats);
+  metrics.observeCache('principals', deps.accessControl.principals.cacheStats);
+  metrics.observeCache('certificates', deps.clientCertificates.cacheStats);
+  metrics.observeAudit(deps.accessControl.audit);
 }
 
 /** The configured store, opened and migrated; a failure names the database (without its password). */

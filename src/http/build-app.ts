@@ -13,6 +13,8 @@ import type { AdminVerifier } from '../auth/admin-credentials.js';
 import type { AccessControl } from '../authz/access-control.js';
 import type { Config } from '../config/config.js';
 import { TwitcherError } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { countRouteRequests, metricsRoutes } from '../metrics/metrics-routes.js';
 import { oauthRoutes } from '../oauth/oauth-routes.js';
 import type { TokenService } from '../oauth/token-service-types.js';
 import type { ClientCertificateAuthenticator } from '../pki/certificate-service/client-certificate-authenticator.js';
@@ -48,6 +50,8 @@ export interface AppDeps {
   certificateBackend?: LogonBackend;
   /** Where JSON log lines go (default: standard output). */
   logStream?: DestinationStream;
+  /** Prometheus metrics (`NO_METRICS` when `metrics.enabled` is false: nothing counted, no `/metrics`). */
+  metrics?: Metrics;
   /** Told the application's logger once it exists, for what was made before it and reports. */
   useLogger?: (log: FastifyBaseLogger) => void;
   /** Whether the server is draining (`/health/ready` answers 503 then); made by src/app/connection-drainer.ts. */
@@ -58,24 +62,29 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The HTTP application: routes, error rendering, OpenAPI. Does not listen, and makes nothing to close. */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
-  const app = createFastify(config, deps.logStream);
+  const app = createFastify(config, deps.logStream, deps.metrics);
   deps.useLogger?.(app.log);
   await registerOpenAPI(app, config);
   renderErrorsAs(app, sendProblem);
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
+  app.setNotFoundHandler((request, reply) => {
+    deps.metrics?.httpRequest(undefined, request.method, 404, 0);
+    return sendProblem(
       reply,
       new TwitcherError('not_found', {
         description: `Nothing at ${request.method} ${request.url.split('?')[0]}.`,
       }),
-    ),
-  );
+    );
+  });
   await registerRoutes(app, config, deps);
   return app;
 }
 
 /** The server: TLS, logging, request ids, proxies in front, and every HTTP method the proxy may see. */
-function createFastify(config: Config, logStream: DestinationStream | undefined): FastifyInstance {
+function createFastify(
+  config: Config,
+  logStream: DestinationStream | undefined,
+  metrics: Metrics | undefined,
+): FastifyInstance {
   const accessLog = new AccessLog();
   const app = Fastify({
     ...(config.tls.certFile !== undefined &&
@@ -98,6 +107,8 @@ function createFastify(config: Config, logStream: DestinationStream | undefined)
     // other error: an ExceptionReport on /ows/proxy, the verify JSON on /ows/verify.
     frameworkErrors: (error, request, reply) => {
       const err = toTwitcherError(error);
+      // no route matched: counted as such (never by its path)
+      metrics?.httpRequest(undefined, request.method, err.status, 0);
       logError(request.log, err);
       const url = request.raw.url ?? '';
       if (url.startsWith(`${config.protectedPath}/proxy/`)) return sendProxyError(reply, err, 'proxy');
@@ -127,6 +138,10 @@ function createFastify(config: Config, logStream: DestinationStream | undefined)
 
 /** Every surface: front page, admin API, OAuth, certificate service, and the proxy last. */
 async function registerRoutes(app: FastifyInstance, config: Config, deps: AppDeps): Promise<void> {
+  const metrics = deps.metrics;
+  // The proxy's routes count themselves (by service and operation); /verify is counted by route.
+  const proxyPath = `${config.protectedPath}/proxy/`;
+  if (metrics) countRouteRequests(app, metrics, (url) => url.startsWith(proxyPath));
   await app.register(frontpageRoutes, { config, store: deps.store, readiness: deps.readiness });
   const requireAdmin = createRequireAdmin(deps.admin);
   const verifyAccessToken = (token: string) => deps.tokens.verify(token);
@@ -141,7 +156,8 @@ async function registerRoutes(app: FastifyInstance, config: Config, deps: AppDep
     adminUsername: config.admin.username,
     requireAdmin,
   });
-  await app.register(oauthRoutes, { clients: deps.store.clients, tokens: deps.tokens, requireAdmin });
+  await app.register(oauthRoutes, { clients: deps.store.clients, tokens: deps.tokens, requireAdmin, metrics });
+  if (metrics?.enabled) await app.register(metricsRoutes, { metrics, requireAdmin });
   await app.register(authzRoutes, {
     store: deps.store,
     registry: deps.registry,
@@ -153,7 +169,7 @@ async function registerRoutes(app: FastifyInstance, config: Config, deps: AppDep
     const { certificateServiceRoutes } = await import(
       '../pki/certificate-service/certificate-service-routes.js'
     );
-    await app.register(certificateServiceRoutes, { config, backend: deps.certificateBackend });
+    await app.register(certificateServiceRoutes, { config, backend: deps.certificateBackend, metrics });
   }
   await app.register(proxyRoutes, {
     config,
@@ -163,6 +179,7 @@ async function registerRoutes(app: FastifyInstance, config: Config, deps: AppDep
     clientCertificates: deps.clientCertificates,
     accessControl: deps.accessControl,
     users: deps.store.users,
+    metrics,
   });
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../authz/access-control.js';
 import { TwitcherError } from '../errors.js';
 import { renderErrorsAs } from '../http/surface.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Decision } from '../policy/decide.js';
 import { buildPublicOperations } from '../policy/public-operations.js';
 import type { ServiceRegistry } from '../registry/registry.js';
@@ -17,6 +18,7 @@ import {
 } from './authorize.js';
 import { bearerChallenge, CHALLENGES, type CredentialDeps, createCredentials } from './credentials.js';
 import { createForward, type Forward } from './forward.js';
+import { measureProxy } from './measure-proxy.js';
 import { readLimitedBody } from './read-body.js';
 import { sendProxyError, sendVerify } from './render-proxy-error.js';
 import { cameThrough, viaPseudonym } from './via.js';
@@ -25,6 +27,8 @@ import { cameThrough, viaPseudonym } from './via.js';
 export interface ProxyDeps extends CredentialDeps {
   registry: ServiceRegistry;
   agents: UpstreamAgents;
+  /** Requests, latencies, bytes and upstream failures are counted (absent: nothing is). */
+  metrics?: Metrics | undefined;
   /** Fine-grained authorization of `auth: acl` services (absent: they are refused). */
   accessControl?: AccessControl | undefined;
 }
@@ -61,13 +65,14 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     return sendProxyError(reply, err, surface, request.twitcherProxy);
   });
 
-  const proxyHandler = createProxyHandler({
+  const unmeasured = createProxyHandler({
     authorizer,
     forward: createForward(deps, proxyPrefix),
     prefix: proxyPrefix,
     via: viaPseudonym(config),
     delegationHeader: config.clientCerts.delegationHeader?.toLowerCase(),
   });
+  const proxyHandler = deps.metrics ? measureProxy(unmeasured, deps.metrics) : unmeasured;
   const verifyHandler = createVerifyHandler(authorizer, verifyPrefix);
   const routeOptions = { exposeHeadRoute: false };
   app.all(`${proxyPrefix}/:name`, routeOptions, proxyHandler);

@@ -29,14 +29,7 @@ export type PeerName =
   | 'nginx-stream'
   | 'myproxy'
   | 'pymacaroons'
-  | 'requests-oauthlib'
-  /** A Redis answering at 127.0.0.1:6379 (shared rate limits). */
-  | 'redis'
-  /** The redis-server binary, for tests that start (and kill) their own. */
-  | 'redis-server'
-  | 'docker-compose'
-  | 'systemd-analyze'
-  | 'wrk';
+  | 'requests-oauthlib';
 
 export interface PeerCheck {
   ok: boolean;
@@ -137,23 +130,6 @@ const CHECKS: Record<PeerName, () => PeerCheck> = {
     ),
   pymacaroons: () => needPythonModules(['pymacaroons'], 'python3-pymacaroons'),
   'requests-oauthlib': () => needPythonModules(['requests_oauthlib'], 'python3-requests-oauthlib'),
-  redis: () =>
-    all(
-      () => needExecutables(['redis-cli'], 'redis-tools'),
-      () => {
-        const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], {
-          encoding: 'utf8',
-          timeout: 10_000,
-        });
-        return r.stdout?.trim() === 'PONG'
-          ? { ok: true }
-          : { ok: false, reason: `no Redis answers at 127.0.0.1:6379 (Debian redis-server; ${INSTALL_HINT})` };
-      },
-    ),
-  'redis-server': () => needExecutables(['redis-server', 'redis-cli'], 'redis-server redis-tools'),
-  'docker-compose': () => needExecutables(['docker-compose'], 'docker-compose'),
-  'systemd-analyze': () => needExecutables(['systemd-analyze'], 'systemd'),
-  wrk: () => needExecutables(['wrk'], 'wrk'),
 };
 
 const checked = new Map<PeerName, PeerCheck>();
