@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type', owsCode: 'NoApplicableCode' },
   // a throttle refused the attempt before looking at it (password failures, admin Basic auth)
   too_many_failures: { status: 429, title: 'Too many failures', owsCode: 'NoApplicableCode' },
+  // a rate limit of the proxy (ratelimit.*): per client, user, address or service (docs/ratelimits.md)
+  rate_limited: { status: 429, title: 'Too many requests', owsCode: 'NoApplicableCode' },
   method_not_allowed: { status: 405, title: 'Method not allowed', owsCode: 'NoApplicableCode' },
   not_found: { status: 404, title: 'Not found', owsCode: 'NoApplicableCode' },
   // OWS request parsing (OGC 06-121r9 §8.6, OGC 06-121r9 table 25 / OWS Common 2.0 table 28)

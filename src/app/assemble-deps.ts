@@ -9,6 +9,7 @@ import { createPromMetrics } from '../metrics/prom-metrics.js';
 import { createTokenService } from '../oauth/token-service.js';
 import type { CertificateAuthority } from '../pki/ca/index.js';
 import { createUpstreamAgents } from '../proxy/agents.js';
+import { createRateLimits } from '../ratelimit/rate-limits.js';
 import { ServiceRegistry } from '../registry/registry.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
@@ -79,6 +80,13 @@ export async function assembleDeps(config: Config, options: AssembleOptions = {}
     });
     owned.add(() => accessControl.close());
     observe(metrics, { registry, agents, tokens, accessControl, clientCertificates });
+    // Redis unreachable does not stop the start: requests meet ratelimit.redisFailure until it is back
+    const rateLimits = await createRateLimits(config.ratelimit, {
+      // refusals and store failures are counted (the metrics fit RateLimitEvents)
+      events: metrics,
+      warn: (err, msg) => log.warn({ err }, msg),
+    });
+    if (rateLimits) owned.add(() => rateLimits.close());
     return {
       store,
       registry,
@@ -90,6 +98,7 @@ export async function assembleDeps(config: Config, options: AssembleOptions = {}
       metrics,
       ...(certificateBackend && { certificateBackend }),
       ...(options.logStream && { logStream: options.logStream }),
+      ...(rateLimits && { rateLimits }),
       useLogger: log.attach,
       close: () => owned.closeAll(),
     };

@@ -22,6 +22,7 @@ import type { LogonBackend } from '../pki/certificate-service/logon-backend.js';
 import type { UpstreamAgents } from '../proxy/agents.js';
 import { proxyRoutes } from '../proxy/proxy-routes.js';
 import { sendProxyError } from '../proxy/render-proxy-error.js';
+import type { RateLimits } from '../ratelimit/rate-limits.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import type { Store } from '../store/types.js';
 import { logError } from '../util/log-error.js';
@@ -54,6 +55,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Told the application's logger once it exists, for what was made before it and reports. */
   useLogger?: (log: FastifyBaseLogger) => void;
+  /** The proxy's rate limits (`ratelimit.*`); none configured: absent. */
+  rateLimits?: RateLimits | undefined;
   /** Whether the server is draining (`/health/ready` answers 503 then); made by src/app/connection-drainer.ts. */
   readiness?: Readiness;
 }
@@ -156,7 +159,12 @@ async function registerRoutes(app: FastifyInstance, config: Config, deps: AppDep
     adminUsername: config.admin.username,
     requireAdmin,
   });
-  await app.register(oauthRoutes, { clients: deps.store.clients, tokens: deps.tokens, requireAdmin, metrics });
+  await app.register(oauthRoutes, {
+    clients: deps.store.clients,
+    tokens: deps.tokens,
+    requireAdmin,
+    metrics,
+  });
   if (metrics?.enabled) await app.register(metricsRoutes, { metrics, requireAdmin });
   await app.register(authzRoutes, {
     store: deps.store,
@@ -179,6 +187,7 @@ async function registerRoutes(app: FastifyInstance, config: Config, deps: AppDep
     clientCertificates: deps.clientCertificates,
     accessControl: deps.accessControl,
     users: deps.store.users,
+    rateLimits: deps.rateLimits,
     metrics,
   });
 }

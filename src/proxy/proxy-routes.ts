@@ -5,6 +5,8 @@ import { renderErrorsAs } from '../http/surface.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Decision } from '../policy/decide.js';
 import { buildPublicOperations } from '../policy/public-operations.js';
+import type { RateLimitMeter, RateLimits } from '../ratelimit/rate-limits.js';
+import { rateLimitSubject } from '../ratelimit/subject-keys.js';
 import type { ServiceRegistry } from '../registry/registry.js';
 import { toTwitcherError } from '../util/to-twitcher-error.js';
 import type { UpstreamAgents } from './agents.js';
@@ -31,6 +33,8 @@ export interface ProxyDeps extends CredentialDeps {
   metrics?: Metrics | undefined;
   /** Fine-grained authorization of `auth: acl` services (absent: they are refused). */
   accessControl?: AccessControl | undefined;
+  /** The rate limits (`ratelimit.*`); none configured: nothing is counted. */
+  rateLimits?: RateLimits | undefined;
 }
 
 declare module 'fastify' {
@@ -71,9 +75,10 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
     prefix: proxyPrefix,
     via: viaPseudonym(config),
     delegationHeader: config.clientCerts.delegationHeader?.toLowerCase(),
+    rateLimits: deps.rateLimits,
   });
   const proxyHandler = deps.metrics ? measureProxy(unmeasured, deps.metrics) : unmeasured;
-  const verifyHandler = createVerifyHandler(authorizer, verifyPrefix);
+  const verifyHandler = createVerifyHandler(authorizer, verifyPrefix, deps.rateLimits);
   const routeOptions = { exposeHeadRoute: false };
   app.all(`${proxyPrefix}/:name`, routeOptions, proxyHandler);
   app.all(`${proxyPrefix}/:name/*`, routeOptions, proxyHandler);
@@ -90,14 +95,17 @@ function createProxyHandler(options: {
   prefix: string;
   via: string;
   delegationHeader: string | undefined;
+  rateLimits: RateLimits | undefined;
 }): Handler {
-  const { authorizer, forward, prefix, via, delegationHeader } = options;
+  const { authorizer, forward, prefix, via, delegationHeader, rateLimits } = options;
   return async (request, reply) => {
     // Before anything is read or decided: a request that came through this Twitcher already loops.
     if (cameThrough(request.headers.via, via)) throw loopDetected();
+    const meter = await admit(rateLimits, request, reply);
     const auth = await judge(authorizer, request, prefix, true, request.method, false);
     const { decision, subject, service } = auth;
     if (!decision.allow) throw deny(decision);
+    if (meter) await charge(meter, auth, reply);
     const data = service.passTokenData && subject.kind === 'token' ? subject.token.data : undefined;
     const delegated =
       delegationHeader !== undefined && subject.kind === 'certificate'
@@ -108,12 +116,19 @@ function createProxyHandler(options: {
 }
 
 /** `/ows/verify`: every method the original request may have had must be allowed (see verifyMethods). */
-function createVerifyHandler(authorizer: Authorizer, prefix: string): Handler {
+function createVerifyHandler(
+  authorizer: Authorizer,
+  prefix: string,
+  rateLimits: RateLimits | undefined,
+): Handler {
   return async (request, reply) => {
+    const meter = await admit(rateLimits, request, reply);
+    let auth: Authorization | undefined;
     for (const { method, named, unknown } of verifyMethods(request.method, request.headers)) {
       let decision: Decision;
       try {
-        ({ decision } = await judge(authorizer, request, prefix, false, method, named === true));
+        auth = await judge(authorizer, request, prefix, false, method, named === true);
+        decision = auth.decision;
       } catch (err) {
         throw unknown ? explainUnknownMethod(toTwitcherError(err)) : err;
       }
@@ -122,8 +137,32 @@ function createVerifyHandler(authorizer: Authorizer, prefix: string): Handler {
         return sendVerify(reply, err.status, err.description, err.headers, err.code);
       }
     }
+    // charged once, as the proxy would be for the request it stands for
+    if (meter && auth) await charge(meter, auth, reply);
     return sendVerify(reply, 200, 'Access to service is allowed.', {}, undefined);
   };
+}
+
+/**
+ * The rate limits' first step, the same for both routes: the client address, before anything is read
+ * or decided (a flood of bad tokens costs too). Its fields go on every answer from here on.
+ */
+async function admit(
+  rateLimits: RateLimits | undefined,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<RateLimitMeter | undefined> {
+  if (!rateLimits) return undefined;
+  const meter = rateLimits.meter(request.ip, (request.params as { name: string }).name);
+  await meter.admit();
+  reply.headers(meter.fields());
+  return meter;
+}
+
+/** The second step, once the request is allowed: its client, user and service (see rate-limits.ts). */
+async function charge(meter: RateLimitMeter, auth: Authorization, reply: FastifyReply): Promise<void> {
+  await meter.charge({ service: auth.service.name, ...rateLimitSubject(auth.subject, auth.acl?.principal) });
+  reply.headers(meter.fields());
 }
 
 /**
