@@ -29,7 +29,11 @@ export type PeerName =
   | 'nginx-stream'
   | 'myproxy'
   | 'pymacaroons'
-  | 'requests-oauthlib';
+  | 'requests-oauthlib'
+  /** A Redis answering at 127.0.0.1:6379 (shared rate limits). */
+  | 'redis'
+  /** The redis-server binary, for tests that start (and kill) their own. */
+  | 'redis-server';
 
 export interface PeerCheck {
   ok: boolean;
@@ -130,6 +134,23 @@ const CHECKS: Record<PeerName, () => PeerCheck> = {
     ),
   pymacaroons: () => needPythonModules(['pymacaroons'], 'python3-pymacaroons'),
   'requests-oauthlib': () => needPythonModules(['requests_oauthlib'], 'python3-requests-oauthlib'),
+  redis: () =>
+    all(
+      () => needExecutables(['redis-cli'], 'redis-tools'),
+      () => {
+        const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], {
+          encoding: 'utf8',
+          timeout: 10_000,
+        });
+        return r.stdout?.trim() === 'PONG'
+          ? { ok: true }
+          : {
+              ok: false,
+              reason: `no Redis answers at 127.0.0.1:6379 (Debian redis-server; ${INSTALL_HINT})`,
+            };
+      },
+    ),
+  'redis-server': () => needExecutables(['redis-server', 'redis-cli'], 'redis-server redis-tools'),
 };
 
 const checked = new Map<PeerName, PeerCheck>();
