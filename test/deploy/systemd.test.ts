@@ -40,7 +40,7 @@ function parseUnit(text: string): Record<string, Record<string, string[]>> {
     const eq = line.indexOf('=');
     assert.ok(current && eq > 0, `not Key=Value in a section: ${line}`);
     const key = line.slice(0, eq).trim();
-    (current[key] ??= []).push(line.slice(eq + 1).trim());
+    current[key] = [...(current[key] ?? []), line.slice(eq + 1).trim()];
   }
   return sections;
 }
