@@ -57,12 +57,12 @@ describe('rate limits in memory, through the proxy', () => {
     const first = await get(app, `/ows/proxy/emu${CAPS}`, from('10.0.0.1'));
     assert.equal(first.status, 200);
     assert.equal(first.headers.get('ratelimit-policy'), '"address";q=3;w=60');
-    assert.match(first.headers.get('ratelimit') ?? '', /^"address";r=2;t=(60|59)$/);
+    assert.match(first.headers.get('ratelimit') ?? '', /^"address";r=2;t=\d+$/);
     // a bad token and an unknown service cost too
-    assert.equal(
-      (await get(app, `/ows/proxy/emu${EXECUTE}`, { ...from('10.0.0.1'), ...bearer('nope') })).status,
-      401,
-    );
+    const badToken = await get(app, `/ows/proxy/emu${EXECUTE}`, { ...from('10.0.0.1'), ...bearer('nope') });
+    assert.equal(badToken.status, 401);
+    // a refusal says what remains too
+    assert.match(badToken.headers.get('ratelimit') ?? '', /^"address";r=1;/);
     assert.equal((await get(app, `/ows/proxy/nosuch${CAPS}`, from('10.0.0.1'))).status, 404);
     const refused = await get(app, `/ows/proxy/emu${CAPS}`, from('10.0.0.1'));
     await assertOWS429(refused, /Too many requests from this address: at most 3 every 60 s/);
