@@ -6,9 +6,11 @@ import type { Readiness } from '../http/frontpage-routes.js';
 /**
  * An idle keep-alive connection is closed during a drain once it has been idle this long. A client
  * that sends requests back to back (wrk, a busy front proxy) reuses its connection within far less,
- * and gets its answer with `Connection: close` instead of a connection closed under its request.
+ * and gets its answer with `Connection: close` instead of a connection closed under its request; a
+ * front proxy whose upstream keep-alive timeout is shorter (deploy/nginx/twitcher.conf: 4 s) closes
+ * its idle connections itself first.
  */
-export const IDLE_GRACE_MS = 1000;
+export const IDLE_GRACE_MS = 5000;
 const SWEEP_MS = 100;
 
 /** How a drain ended. */

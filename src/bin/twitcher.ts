@@ -128,5 +128,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`twitcher: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
       process.exitCode = 1;
     }
+    // a cluster worker's channel to its primary would keep it running, half started
+    if (cluster.isWorker) process.exit();
   },
 );

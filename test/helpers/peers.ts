@@ -33,7 +33,10 @@ export type PeerName =
   /** A Redis answering at 127.0.0.1:6379 (shared rate limits). */
   | 'redis'
   /** The redis-server binary, for tests that start (and kill) their own. */
-  | 'redis-server';
+  | 'redis-server'
+  | 'docker-compose'
+  | 'systemd-analyze'
+  | 'wrk';
 
 export interface PeerCheck {
   ok: boolean;
@@ -151,6 +154,9 @@ const CHECKS: Record<PeerName, () => PeerCheck> = {
       },
     ),
   'redis-server': () => needExecutables(['redis-server', 'redis-cli'], 'redis-server redis-tools'),
+  'docker-compose': () => needExecutables(['docker-compose'], 'docker-compose'),
+  'systemd-analyze': () => needExecutables(['systemd-analyze'], 'systemd'),
+  wrk: () => needExecutables(['wrk'], 'wrk'),
 };
 
 const checked = new Map<PeerName, PeerCheck>();

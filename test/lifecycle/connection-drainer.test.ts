@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
 import { describe, test } from 'node:test';
 import { ConnectionDrainer, IDLE_GRACE_MS } from '../../src/app/connection-drainer.js';
 import { openStore } from '../../src/store/open-store.js';
 import { startTestApp } from '../helpers/app.js';
 import { waitFor } from '../helpers/fault-upstream.js';
 import { registerService } from '../helpers/register.js';
-import { startUpstream } from '../helpers/upstream.js';
+import { gatedUpstream } from './gated-upstream.js';
 import { connectionRefused, keepAliveClient } from './keep-alive-client.js';
-
-/** An upstream that answers only when the test says so: a request in flight for as long as needed. */
-async function gatedUpstream(t: Parameters<typeof startUpstream>[0]) {
-  const waiting: ServerResponse[] = [];
-  const up = await startUpstream(t, (_req, res) => waiting.push(res));
-  return {
-    url: up.url,
-    waiting,
-    release() {
-      for (const res of waiting.splice(0)) res.end('done');
-    },
-  };
-}
 
 function portOf(url: string): number {
   return Number(new URL(url).port);
