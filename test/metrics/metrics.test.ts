@@ -263,6 +263,33 @@ describe('the separate listener (metrics.port)', () => {
   });
 });
 
+describe('the separate listener with metrics off', () => {
+  test('metrics.enabled false: no listener on metrics.port, /metrics 404', async (t) => {
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const running = await start({
+      env: {},
+      overrides: {
+        'database.url': 'sqlite::memory:',
+        'server.host': '127.0.0.1',
+        'server.port': port,
+        'admin.password': ADMIN_PASSWORD,
+        'log.level': 'silent',
+        'metrics.enabled': false,
+        'metrics.port': metricsPort,
+      },
+      announce: () => {},
+    });
+    t.after(() => running.close());
+    assert.equal(running.metricsAddress, undefined);
+    await assert.rejects(fetch(`http://127.0.0.1:${metricsPort}/metrics`));
+    const auth = `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`;
+    assert.equal(
+      (await fetch(`${running.address}/metrics`, { headers: { authorization: auth } })).status,
+      404,
+    );
+  });
+});
+
 describe('a service name of 10,000 characters', () => {
   test('is refused by the registry; a request to it is refused by the router, counted as (unmatched)', async (t) => {
     const app = await startTestApp(t);
