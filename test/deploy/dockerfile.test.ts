@@ -6,17 +6,7 @@
  * environment for twitcher-1, as the container would.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-} from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -47,6 +37,7 @@ import {
   twitcherVariablesIn,
   unknownVariables,
 } from './recipes.js';
+import { builtDist, filesOf, runToEnd, startServer, until } from './run-recipe.js';
 
 const dockerfile: Dockerfile = parseDockerfile(readRecipe('Dockerfile'));
 const runtime: Stage = dockerfile.stages.at(-1)!;
@@ -175,60 +166,6 @@ describe('Dockerfile', () => {
 
 // ------------------------------------------------------------------------------ the image, run
 
-/** Whether dist/ holds a compilation of every source newer than the source. */
-function distIsFresh(): boolean {
-  const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-    );
-  return walk(join(ROOT, 'src')).every((src) => {
-    const out = join(ROOT, 'dist', relative(join(ROOT, 'src'), src)).replace(/\.ts$/, '.js');
-    try {
-      return statSync(out).mtimeMs >= statSync(src).mtimeMs;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/**
- * `npm run build`'s output: dist/ when it is fresh (CI: `npm ci` ran `prepare`), else compiled now
- * into `into` as the build stage does (it fails as `docker build` would when tsc fails).
- */
-async function builtDist(into: string): Promise<string> {
-  if (distIsFresh()) return join(ROOT, 'dist');
-  const outDir = join(into, 'dist');
-  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-  const args = [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir, '--declaration', 'false'];
-  const r = await runToEnd(process.execPath, [...args, '--sourceMap', 'false'], { cwd: ROOT }, 240_000);
-  assert.equal(r.code, 0, `tsc -p tsconfig.build.json (the build stage's npm run build) failed:\n${r.out}`);
-  return outDir;
-}
-
-function runToEnd(
-  cmd: string,
-  args: string[],
-  opts: { cwd: string; env?: Record<string, string> },
-  timeoutMs: number,
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      out += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
-
 /**
  * The image's last stage as a directory: what each COPY --from puts under WORKDIR, taken from this
  * checkout (dist/ from the build; node_modules linked, as it is big), and the var/ volume, empty.
@@ -281,29 +218,10 @@ function notProductionDependencies(names: Iterable<string>): string[] {
   return [...names].filter((n) => !Object.hasOwn(pkg.dependencies, n)).sort();
 }
 
-/** Files under `dir` (not following links), var/ left out. */
-function filesOf(dir: string, base = dir): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    if (relative(base, p) === 'var') return [];
-    return e.isDirectory() ? filesOf(p, base) : [relative(base, p)];
-  });
-}
-
 /** Runs the HEALTHCHECK command as Docker does (in WORKDIR, with the container's environment). */
 async function healthcheck(cwd: string, env: Record<string, string>): Promise<number | null> {
   const [cmd, ...args] = healthcheckCommand();
   return (await runToEnd(cmd === 'node' ? process.execPath : cmd!, args, { cwd, env }, 30_000)).code;
-}
-
-async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what}: not within ${deadlineMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('the image run outside a container', () => {
@@ -315,7 +233,7 @@ describe('the image run outside a container', () => {
       rmSync(buildDir, { recursive: true, force: true });
     });
     await layOutImage(dir, buildDir);
-    const before = filesOf(dir);
+    const before = filesOf(dir, ['var']);
     // node_modules is this checkout's, dev dependencies included: what the code loads must not need them
     const loaded = packagesLoadedBy(join(dir, 'dist'));
     assert.ok(loaded.has('fastify') && loaded.has('yaml'), [...loaded].join(', '));
@@ -349,32 +267,9 @@ describe('the image run outside a container', () => {
       await new Promise((r) => unready.close(r));
     }
 
-    const [cmd, ...args] = execForm(lastInstruction(runtime, 'CMD')!.args)!;
-    const child: ChildProcess = spawn(cmd === 'node' ? process.execPath : cmd!, args, {
-      cwd: dir,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d;
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      output += d;
-    });
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    t.after(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    let gone = false;
-    void exited.then(() => {
-      gone = true;
-    });
-
+    const server = startServer(t, execForm(lastInstruction(runtime, 'CMD')!.args)!, { cwd: dir, env });
     await until('the HEALTHCHECK passes', 90_000, async () => {
-      if (gone) throw new Error(`the server exited before it was healthy:\n${output}`);
+      if (server.gone()) throw new Error(`the server exited before it was healthy:\n${server.output()}`);
       return (await healthcheck(dir, env)) === 0 ? true : undefined;
     });
     const front = await fetch(`http://127.0.0.1:${port}/`);
@@ -385,17 +280,11 @@ describe('the image run outside a container', () => {
     );
     assert.ok(readdirSync(join(dir, 'var')).includes('twitcher.sqlite'), 'state goes to the var/ volume');
 
-    child.kill('SIGTERM');
-    const end = await Promise.race([
-      exited,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`no exit within 60 s of SIGTERM:\n${output}`)), 60_000).unref(),
-      ),
-    ]);
-    assert.deepEqual(end, { code: 0, signal: null }, output);
+    server.signal('SIGTERM');
+    assert.deepEqual(await server.ended(60_000), { code: 0, signal: null }, server.output());
     assert.notEqual(await healthcheck(dir, env), 0, 'stopped: unhealthy');
     assert.deepEqual(
-      filesOf(dir),
+      filesOf(dir, ['var']),
       before,
       'nothing written outside var/ (a read-only root file system holds)',
     );

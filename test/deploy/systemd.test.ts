@@ -7,12 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { requirePeer } from '../helpers/peers.js';
+import { freePort } from '../helpers/ports.js';
 import {
+  cleanEnv,
   configOf,
   parseEnvFile,
   ROOT,
@@ -20,6 +22,7 @@ import {
   twitcherVariablesIn,
   unknownVariables,
 } from './recipes.js';
+import { builtDist, filesOf, startServer, until } from './run-recipe.js';
 
 const UNIT = 'deploy/systemd/twitcher.service';
 const ENV_FILE = 'deploy/systemd/twitcher.env';
@@ -50,9 +53,9 @@ const service = unit['Service'] ?? {};
 const one = (key: string): string | undefined => service[key]?.at(-1);
 
 /** Environment= of the unit, then the example EnvironmentFile (as systemd applies them). */
-function unitEnv(): Record<string, string> {
+function unitEnv(of = service): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const assignment of service['Environment'] ?? []) {
+  for (const assignment of of['Environment'] ?? []) {
     for (const m of assignment.matchAll(/(?:"([^"]*)"|(\S+))/g)) {
       const kv = m[1] ?? m[2]!;
       env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
@@ -164,5 +167,60 @@ describe('the systemd unit', () => {
     const bare = unitText.split('# Hardening:')[0]!.replace(/^DynamicUser=yes$/m, '');
     const r = analyze(['security', '--offline=yes', '--threshold=30', localCopy(t, `${bare}\n[Install]\n`)]);
     assert.notEqual(r.status, 0, r.output.split('\n').slice(-3).join('\n'));
+  });
+});
+
+describe("the unit's ExecStart, run outside systemd", () => {
+  test('with its environment: serves, writes only its state directory, survives reload, exits 0 on stop', async (t) => {
+    const [app, state, build] = ['opt', 'state', 'build'].map((n) =>
+      mkdtempSync(join(tmpdir(), `twitcher-${n}-`)),
+    );
+    t.after(() => {
+      for (const dir of [app, state, build]) rmSync(dir!, { recursive: true, force: true });
+    });
+    // /opt/twitcher as the unit's comment installs it: dist/ built, package.json, node_modules
+    cpSync(await builtDist(build!), join(app!, 'dist'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(app!, 'package.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(app!, 'node_modules'));
+    const before = filesOf(app!);
+
+    const local = parseUnit(
+      unitText
+        .replaceAll('/usr/bin/node', process.execPath)
+        .replaceAll('/opt/twitcher', app!)
+        .replaceAll(`/var/lib/${one('StateDirectory')}`, state!),
+    )['Service']!;
+    const port = await freePort();
+    const env = cleanEnv({
+      ...unitEnv(local),
+      TWITCHER_PORT: String(port),
+      TWITCHER_METRICS_PORT: String(await freePort()),
+    });
+    assert.equal(env['TWITCHER_HOST'], '127.0.0.1');
+    const server = startServer(t, local['ExecStart']!.at(-1)!.split(/\s+/), {
+      cwd: local['WorkingDirectory']!.at(-1)!,
+      env,
+    });
+    const ready = async () => {
+      if (server.gone()) throw new Error(`exited:\n${server.output()}`);
+      const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+      return res?.status === 200 ? true : undefined;
+    };
+    await until('/health/ready answers 200', 90_000, ready);
+    assert.ok(readdirSync(state!).includes('twitcher.sqlite'), 'the database is in the state directory');
+
+    // ExecReload on a lone process: logged, and it goes on serving
+    assert.match(one('ExecReload')!, /kill -HUP/);
+    server.signal('SIGHUP');
+    await until('SIGHUP is logged', 30_000, async () => (/SIGHUP/.test(server.output()) ? true : undefined));
+    assert.equal(await ready(), true);
+
+    server.signal('SIGTERM'); // KillSignal
+    assert.deepEqual(await server.ended(60_000), { code: 0, signal: null }, server.output());
+    assert.deepEqual(
+      filesOf(app!),
+      before,
+      'nothing written in the installation (ProtectSystem=strict holds)',
+    );
   });
 });
