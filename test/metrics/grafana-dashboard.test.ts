@@ -68,7 +68,7 @@ async function knownMetrics(): Promise<Map<string, MetricInfo>> {
   for (const m of await processRegistry().getMetricsAsJSON()) {
     const labels = new Set<string>();
     for (const v of m.values) for (const l of Object.keys(v.labels)) if (l !== 'le') labels.add(l);
-    known.set(m.name, { type: m.type, labels: [...labels] });
+    known.set(m.name, { type: String(m.type), labels: [...labels] });
   }
   return known;
 }
