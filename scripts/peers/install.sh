@@ -26,6 +26,8 @@
 #   python3-pymacaroons                 macaroon client side
 #   curl wrk                            readiness checks, smoke checks, load tests
 #   nginx-light                         reverse proxy in front of Twitcher (TLS / X-Forwarded-* tests)
+#   docker-compose                      reads docker-compose.yml as compose does (`config`, no daemon;
+#                                       without recommends: no container runtime)
 #   libnginx-mod-stream                 nginx TLS passthrough to Twitcher's own TLS listener (proxy certificates)
 #   openssl                             test CA and certificates
 #   myproxy-server myproxy myproxy-admin globus-gsi-cert-utils-progs globus-proxy-utils
@@ -35,7 +37,7 @@ set -euo pipefail
 PKGS=(
   python3-pywps python3-waitress python3-owslib python3-requests-oauthlib python3-pymacaroons
   cgi-mapserver mapserver-bin lighttpd gdal-bin
-  curl wrk nginx-light libnginx-mod-stream openssl
+  curl wrk nginx-light libnginx-mod-stream openssl docker-compose
   myproxy-server myproxy myproxy-admin globus-gsi-cert-utils-progs globus-proxy-utils
 )
 
