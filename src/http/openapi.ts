@@ -26,6 +26,7 @@ const TAGS = [
   },
   { name: 'audit', description: 'Access decisions of acl services (administrator)' },
   { name: 'certificates', description: 'MyProxyWebService-compatible certificate service' },
+  { name: 'metrics', description: 'Prometheus metrics (administrator; docs/metrics.md)' },
   { name: 'proxy', description: 'The OWS proxy (not listed route by route: every method is proxied)' },
 ];
 
