@@ -3,7 +3,9 @@
  * password, a free port (or the one given), started and waited for by condition.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { parseWrk, type WrkResult } from '../../bench/lib/wrk.js';
 import { waitFor } from '../helpers/fault-upstream.js';
@@ -96,11 +98,26 @@ export function workerPids(pid: number): number[] {
   return pids.filter(isWorker).sort((a, b) => a - b);
 }
 
-/** wrk running until stopped (SIGINT makes it stop and print its report), then its report read. */
-export function startWrk(url: string, connections = 8): { stop(): Promise<WrkResult> } {
-  const child = spawn('wrk', ['-t2', `-c${connections}`, '-d300s', '--latency', url], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * wrk running until stopped (SIGINT makes it stop and print its report), then its report read.
+ * `post`: every request is a POST with this body (what a front proxy must never send twice).
+ */
+export function startWrk(
+  url: string,
+  options: { connections?: number; post?: string } = {},
+): {
+  stop(): Promise<WrkResult>;
+} {
+  const args = ['-t2', `-c${options.connections ?? 8}`, '-d300s', '--latency'];
+  if (options.post !== undefined) {
+    const script = join(mkdtempSync(join(tmpdir(), 'twitcher-wrk-')), 'post.lua');
+    writeFileSync(
+      script,
+      `wrk.method = "POST"\nwrk.body = ${JSON.stringify(options.post)}\nwrk.headers["Content-Type"] = "application/xml"\n`,
+    );
+    args.push('-s', script);
+  }
+  const child = spawn('wrk', [...args, url], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     out += d;

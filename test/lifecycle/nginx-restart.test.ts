@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '../helpers/fault-upstream.js';
+import { startNginx } from '../helpers/nginx.js';
+import { requirePeer } from '../helpers/peers.js';
+import { freePort } from '../helpers/ports.js';
+import { startUpstream } from '../helpers/upstream.js';
+import { registerPublic, STARTUP_MS, serve, startWrk } from './serve.js';
+
+const RECIPE = fileURLToPath(new URL('../../deploy/nginx/twitcher.conf', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'twitcher-nginx-restart-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** deploy/nginx/twitcher.conf with this test's addresses instead of compose's. */
+function renderRecipe(instances: [number, number], port: number): string {
+  const text = readFileSync(RECIPE, 'utf8')
+    .replace('server twitcher-1:8000', `server 127.0.0.1:${instances[0]}`)
+    .replace('server twitcher-2:8000', `server 127.0.0.1:${instances[1]}`)
+    .replace(/listen 80;/, `listen 127.0.0.1:${port};`);
+  assert.doesNotMatch(text, /twitcher-\d:8000|listen 80;/, 'the recipe changed: update this test');
+  return text;
+}
+
+/** Proxied requests an instance has answered, from its access log. */
+function proxied(stdout: string): number {
+  return stdout
+    .split('\n')
+    .filter((l) => l.includes('"url":"/ows/proxy/fast/') && l.includes('request completed')).length;
+}
+
+test('two instances behind deploy/nginx/twitcher.conf: one stopped (SIGTERM) and started again under wrk POSTs loses no request', async (t) => {
+  if (!requirePeer(t, 'nginx') || !requirePeer(t, 'wrk')) return;
+  const upstream = await startUpstream(t, (_req, res) => res.end('ok'));
+  const db = join(dir, 'shared.sqlite');
+  const first = await serve(t, { db });
+  await registerPublic(first.base, 'fast', upstream.url);
+  const second = await serve(t, { db });
+  const front = await freePort();
+  await startNginx(t, { http: renderRecipe([first.port, second.port], front), ports: [front] });
+
+  // POSTs: nginx never sends one twice (proxy_next_upstream), so one lost by an instance would show
+  const wrk = startWrk(`http://127.0.0.1:${front}/ows/proxy/fast/data`, { post: '<data>ok</data>' });
+  t.after(() => wrk.stop());
+  await waitFor(
+    () => proxied(first.p.stdout()) > 0 && proxied(second.p.stdout()) > 0,
+    'both instances serve through nginx',
+    STARTUP_MS,
+    50,
+  );
+
+  first.p.child.kill('SIGTERM');
+  assert.equal(await first.p.exited, 0, `the stop cut requests:\n${first.p.stdout().slice(-2000)}`);
+  const again = await serve(t, { db, port: first.port });
+  // nginx tries the instance again once its fail_timeout is over
+  await waitFor(() => proxied(again.p.stdout()) > 0, 'the restarted instance serves again', STARTUP_MS, 50);
+  const result = await wrk.stop();
+
+  assert.ok(result.requests > 0, 'wrk sent nothing');
+  assert.equal(result.non2xx, 0, 'non-2xx answers through nginx during the restart');
+  assert.equal(result.socketErrors, 0, 'socket errors through nginx during the restart');
+});
