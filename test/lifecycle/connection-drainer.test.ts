@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { ConnectionDrainer, IDLE_GRACE_MS } from '../../src/app/connection-drainer.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -112,13 +113,24 @@ describe('ConnectionDrainer', () => {
   test('an idle keep-alive connection is closed with a FIN once idle past the grace, not reset', async (t) => {
     const drainer = new ConnectionDrainer();
     const app = await startTestApp(t, { drainer });
-    const client = keepAliveClient(app.url);
-    t.after(() => client.close());
-    const first = await client.get('/health/live');
-    assert.equal(first.status, 200);
-    assert.notEqual(first.headers['connection'], 'close');
+    const socket = connect(portOf(app.url), '127.0.0.1');
+    t.after(() => socket.destroy());
+    let received = '';
+    const ended = new Promise<string>((resolve) => {
+      socket.on('data', (d: Buffer) => {
+        received += d.toString('latin1');
+      });
+      socket.once('end', () => resolve('FIN'));
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    });
+    socket.write('GET /health/live HTTP/1.1\r\nHost: twitcher\r\n\r\n');
+    await waitFor(() => received.includes('"status":"live"'), 'the first answer');
+    assert.doesNotMatch(received, /connection: close/i);
     const started = Date.now();
-    assert.deepEqual(await drainer.drain(60_000), { cut: 0, closed: 0 });
+    const drained = drainer.drain(60_000);
+    assert.equal(await ended, 'FIN');
     assert.ok(Date.now() - started >= IDLE_GRACE_MS - 50, 'an idle connection was closed before its grace');
+    socket.end();
+    assert.deepEqual(await drained, { cut: 0, closed: 0 });
   });
 });
