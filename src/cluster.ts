@@ -185,6 +185,11 @@ export function runClusterPrimary(
   return true;
 }
 
+/** Whether `runClusterPrimary` would run a cluster here: several workers, and this is the primary. */
+export function runsAsCluster(workers: number): boolean {
+  return cluster.isPrimary && workerCount(workers) > 1;
+}
+
 function workerCount(workers: number): number {
   return workers === 0 ? availableParallelism() : workers;
 }

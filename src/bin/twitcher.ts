@@ -2,12 +2,14 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { openConfiguredStore } from '../app/assemble-deps.js';
-import { StartupError } from '../app/startup-error.js';
+import { StartupError, startupStep } from '../app/startup-error.js';
 import { handleStopSignals } from '../app/stop-signals.js';
 import { hashPassword } from '../auth/password.js';
-import { runClusterPrimary } from '../cluster.js';
+import { runClusterPrimary, runsAsCluster } from '../cluster.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { start } from '../main.js';
+import { startPrimaryMetrics } from '../metrics/cluster.js';
+import { serveRateLimitsToWorkers } from '../ratelimit/serve-workers.js';
 import { PACKAGE } from '../version.js';
 
 const USAGE = `Usage: twitcher <command> [options]
@@ -74,16 +76,22 @@ async function main(argv: string[]): Promise<number> {
 /** `twitcher serve`: the server (or, with several workers, the cluster's primary) until a signal. */
 async function serve(configFile: string | undefined): Promise<number> {
   const settings = loadConfig({ file: configFile, env: process.env });
-  const primary = runClusterPrimary(
-    settings.server.workers,
-    (m) => process.stderr.write(`twitcher: ${m}\n`),
-    {
+  if (runsAsCluster(settings.server.workers)) {
+    // Before the workers are forked: the primary aggregates their metrics (and serves metrics.port),
+    // and keeps the rate-limit counts they share when there is no Redis.
+    const metrics = await startupStep(
+      `cannot serve the metrics on ${settings.metrics.host}:${settings.metrics.port}`,
+      () => startPrimaryMetrics(settings),
+    );
+    serveRateLimitsToWorkers();
+    runClusterPrimary(settings.server.workers, (m) => process.stderr.write(`twitcher: ${m}\n`), {
       drainTimeout: settings.server.drainTimeout,
       // SIGHUP: the file and the environment read again and validated, as at the start
       reload: () => loadConfig({ file: configFile, env: process.env }),
-    },
-  );
-  if (primary) return -1;
+      onReload: (outcome) => metrics.configReload(outcome),
+    });
+    return -1;
+  }
   const t0 = performance.now();
   const running = await start({ configFile });
   running.app.log.info(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +14,6 @@ const PASSWORD = 'cluster-admin-password-0';
 const AUTH = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
 const dir = mkdtempSync(join(tmpdir(), 'twitcher-metrics-cluster-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The primary starts its metrics in `twitcher serve` (src/bin/twitcher.ts calls startPrimaryMetrics). */
-const WIRED = readFileSync(new URL('../../src/bin/twitcher.ts', import.meta.url), 'utf8').includes(
-  'startPrimaryMetrics',
-);
 
 /** One request on a connection of its own, so that the cluster hands it to the next worker. */
 function getOnNewConnection(
@@ -39,9 +34,7 @@ function getOnNewConnection(
 }
 
 describe('metrics of a cluster (server.workers 2)', () => {
-  test('one scrape sees every worker: on the separate listener (the primary) and on /metrics of a worker', {
-    skip: WIRED ? false : 'src/bin/twitcher.ts does not start the primary metrics yet (startPrimaryMetrics)',
-  }, async (t) => {
+  test('one scrape sees every worker: on the separate listener (the primary) and on /metrics of a worker', async (t) => {
     const up = await startUpstream(t);
     const [port, metricsPort] = [await freePort(), await freePort()];
     const p = runTwitcher(['serve'], {
