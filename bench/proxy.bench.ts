@@ -14,7 +14,7 @@
  * BENCH_THREADS (1), BENCH_BIG_MB (1024, MiB), BENCH_BIG_RUNS (2), BENCH_LATENCY_DURATION (4 s, 0
  * skips), BENCH_PHASES (small,latency,download,upload), BENCH_SMALL (scenario ids: bin-1k,bin-10k,
  * xml-10k-rewrite; default all), BENCH_TIMEOUT (900 s for the whole run),
- * BENCH_TWITCHER_ENV (TWITCHER_X=v,… given to Twitcher: features on and off), BENCH_WRITE_DOCS (1: write docs/performance.md even after a partial run; 0: never; default: after
+ * BENCH_TWITCHER_ENV (TWITCHER_X=v … given to Twitcher: features on and off), BENCH_WRITE_DOCS (1: write docs/performance.md even after a partial run; 0: never; default: after
  * a full run), BENCH_CPU_PROF (1: profile Twitcher with --cpu-prof and summarise; a directory: also
  * keep the .cpuprofile there).
  */
@@ -311,8 +311,9 @@ async function startStack(dir: string): Promise<Stack> {
     // BENCH_WORKERS=2 measures the cluster mode (server.workers); CPU is then summed over the tree.
     TWITCHER_WORKERS: process.env['BENCH_WORKERS'] ?? '1',
   });
-  // BENCH_TWITCHER_ENV='TWITCHER_METRICS_ENABLED=false,…': settings of the run (features on and off).
-  for (const pair of list(process.env['BENCH_TWITCHER_ENV'] ?? '')) {
+  // BENCH_TWITCHER_ENV='TWITCHER_METRICS_ENABLED=false TWITCHER_X={"json":1,…}': settings of the run
+  // (features on and off), separated by white space.
+  for (const pair of (process.env['BENCH_TWITCHER_ENV'] ?? '').split(/\s+/).filter(Boolean)) {
     const eq = pair.indexOf('=');
     if (eq < 1 || !pair.startsWith('TWITCHER_'))
       throw new Error(`BENCH_TWITCHER_ENV: "${pair}" is not TWITCHER_…=value`);
