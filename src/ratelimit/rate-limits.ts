@@ -10,6 +10,7 @@
  */
 import cluster from 'node:cluster';
 import { RateLimiterRes } from 'rate-limiter-flexible';
+import { addressBlock } from '../auth/failure-limiter.js';
 import type {
   RateLimitConfig,
   RateLimitRule,
@@ -164,7 +165,8 @@ function createMeter(
   return {
     admit: () => {
       const limit = pick('address', pathName);
-      return count(limit, address, limit?.service ?? 'other');
+      // an IPv6 address by its /64 (one host commonly holds it whole), as the password throttles count it
+      return count(limit, addressBlock(address), limit?.service ?? 'other');
     },
     async charge({ service, clientId, user }) {
       // one after the other: a request refused by its client's limit does not spend its service's

@@ -1,0 +1,64 @@
+/**
+ * Red team of issue 14's rate limits: ways one client could get more than its address's budget.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { registerService } from '../helpers/register.js';
+import { startUpstream } from '../helpers/upstream.js';
+
+const CAPS = '?service=WPS&request=GetCapabilities';
+
+async function setup(t: test.TestContext, overrides: Record<string, unknown>): Promise<TestApp> {
+  const up = await startUpstream(t);
+  const app = await startTestApp(t, { overrides: { 'server.trustProxy': ['127.0.0.1'], ...overrides } });
+  await registerService(app, { name: 'emu', url: `${up.url}/wps`, auth: 'token' });
+  return app;
+}
+
+const from = (app: TestApp, ip: string, path = `/ows/proxy/emu${CAPS}`) =>
+  fetch(`${app.url}${path}`, { headers: { 'x-forwarded-for': ip } });
+
+describe('red team 14: the per-address limit', () => {
+  test('addresses of one IPv6 /64 share one budget; another /64 has its own', async (t) => {
+    const app = await setup(t, { 'ratelimit.address': { requests: 3, per: '1m' } });
+    const statuses: number[] = [];
+    for (const ip of [
+      '2001:db8:1:2::1',
+      '2001:db8:1:2::2',
+      '2001:db8:1:2:dead:beef:0:1',
+      '2001:db8:1:2:ffff::9',
+    ]) {
+      statuses.push((await from(app, ip)).status);
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    assert.equal((await from(app, '2001:db8:1:3::1')).status, 200);
+  });
+
+  test('an IPv4 address and its IPv4-mapped IPv6 form share one budget; another IPv4 has its own', async (t) => {
+    const app = await setup(t, { 'ratelimit.address': { requests: 2, per: '1m' } });
+    const statuses: number[] = [];
+    for (const ip of ['10.0.0.9', '::ffff:10.0.0.9', '::FFFF:10.0.0.9'])
+      statuses.push((await from(app, ip)).status);
+    assert.deepEqual(statuses, [200, 200, 429]);
+    assert.equal((await from(app, '10.0.0.10')).status, 200);
+  });
+
+  test("a service's own address limit holds however its name is spelt in the path", async (t) => {
+    const app = await setup(t, { 'ratelimit.services': { emu: { address: { requests: 2, per: '1m' } } } });
+    const statuses: number[] = [];
+    for (const path of [
+      `/ows/proxy/emu${CAPS}`,
+      `/ows/proxy/emu${CAPS}`,
+      `/ows/proxy/em%75${CAPS}`,
+      `/ows/proxy/EMU${CAPS}`,
+    ]) {
+      statuses.push((await from(app, '10.1.1.1', path)).status);
+    }
+    assert.equal(statuses[0], 200);
+    assert.equal(statuses[1], 200);
+    assert.ok(statuses[2] === 429 || statuses[2] === 404, `em%75: ${statuses[2]}`);
+    assert.ok(statuses[3] === 429 || statuses[3] === 404, `EMU: ${statuses[3]}`);
+    assert.equal((await from(app, '10.1.1.2')).status, 200);
+  });
+});
