@@ -9,7 +9,7 @@ import { createPromMetrics } from '../metrics/prom-metrics.js';
 import { createTokenService } from '../oauth/token-service.js';
 import type { CertificateAuthority } from '../pki/ca/index.js';
 import { createUpstreamAgents } from '../proxy/agents.js';
-import { createRateLimits } from '../ratelimit/rate-limits.js';
+import { anyRateLimit } from '../ratelimit/configured.js';
 import { ServiceRegistry } from '../registry/registry.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
@@ -81,11 +81,14 @@ export async function assembleDeps(config: Config, options: AssembleOptions = {}
     owned.add(() => accessControl.close());
     observe(metrics, { registry, agents, tokens, accessControl, clientCertificates });
     // Redis unreachable does not stop the start: requests meet ratelimit.redisFailure until it is back
-    const rateLimits = await createRateLimits(config.ratelimit, {
-      // refusals and store failures are counted (the metrics fit RateLimitEvents)
-      events: metrics,
-      warn: (err, msg) => log.warn({ err }, msg),
-    });
+    // rate-limiter-flexible is loaded only where a limit is configured
+    const rateLimits = anyRateLimit(config.ratelimit)
+      ? await (await import('../ratelimit/rate-limits.js')).createRateLimits(config.ratelimit, {
+          // refusals and store failures are counted (the metrics fit RateLimitEvents)
+          events: metrics,
+          warn: (err, msg) => log.warn({ err }, msg),
+        })
+      : undefined;
     if (rateLimits) owned.add(() => rateLimits.close());
     return {
       store,

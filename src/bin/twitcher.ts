@@ -83,7 +83,7 @@ async function serve(configFile: string | undefined): Promise<number> {
       `cannot serve the metrics on ${settings.metrics.host}:${settings.metrics.port}`,
       () => startPrimaryMetrics(settings),
     );
-    serveRateLimitsToWorkers();
+    await serveRateLimitsToWorkers(settings.ratelimit);
     runClusterPrimary(settings.server.workers, (m) => process.stderr.write(`twitcher: ${m}\n`), {
       drainTimeout: settings.server.drainTimeout,
       // SIGHUP: the file and the environment read again and validated, as at the start

@@ -102,7 +102,16 @@ describe('what an idle twitcher serve loads', () => {
     // the recording works: what every instance needs is there
     assert.ok(loadedPackage(modules, 'fastify'), 'fastify is not in the recorded modules');
     assert.ok(loadedPackage(modules, 'better-sqlite3'), 'better-sqlite3 is not in the recorded modules');
-    for (const pkg of ['pg', '@peculiar/x509', '@peculiar/asn1-x509', 'reflect-metadata', 'tsyringe']) {
+    for (const pkg of [
+      'pg',
+      '@peculiar/x509',
+      '@peculiar/asn1-x509',
+      'reflect-metadata',
+      'tsyringe',
+      // no rate limit configured: neither the limiter nor a Redis client (about 35 MB between them)
+      'rate-limiter-flexible',
+      'ioredis',
+    ]) {
       assert.equal(loadedPackage(modules, pkg), false, `${pkg} was loaded`);
     }
     for (const path of [
@@ -122,5 +131,14 @@ describe('what an idle twitcher serve loads', () => {
     assert.ok(loadedSource(modules, 'pki/certificate-service/certificate-service-routes.ts'));
     assert.equal(loadedPackage(modules, 'pg'), false, 'pg was loaded');
     assert.equal(loadedSource(modules, 'pki/certificate-service/logon-backend-myproxy.ts'), false);
+  });
+
+  test('a rate limit in memory: rate-limiter-flexible is loaded for it, no Redis client', async () => {
+    const modules = await loadedModules('limits', {
+      TWITCHER_CERTS_BACKEND: 'off',
+      TWITCHER_RATELIMIT_ADDRESS: '{"requests": 100, "per": "1m"}',
+    });
+    assert.ok(loadedPackage(modules, 'rate-limiter-flexible'), 'the limit runs without its library?');
+    assert.equal(loadedPackage(modules, 'ioredis'), false, 'ioredis was loaded');
   });
 });
