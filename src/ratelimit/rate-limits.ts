@@ -19,11 +19,12 @@ import type {
   ScopeLimits,
 } from '../config/ratelimit-types.js';
 import { TwitcherError } from '../errors.js';
+import { anyRateLimit } from './configured.js';
 import { type Counter, type CounterStore, createCounter } from './counters.js';
 import type { RateLimitEvents } from './events.js';
 import { NO_RATE_LIMIT_EVENTS } from './events.js';
 import { type LimitCount, rateLimitFields, seconds } from './headers.js';
-import { connectRedis, type RedisConnection } from './redis-connection.js';
+import type { RedisConnection } from './redis-connection.js';
 import type { RateLimitSubject } from './subject-keys.js';
 
 /** A failure of the store is told at most this often (with how many were not). */
@@ -77,13 +78,15 @@ export async function createRateLimits(
   config: RateLimitConfig,
   options: RateLimitsOptions = {},
 ): Promise<RateLimits | undefined> {
-  if (!anyLimit(config)) return undefined;
+  if (!anyRateLimit(config)) return undefined;
   const events = options.events ?? NO_RATE_LIMIT_EVENTS;
   const warn = throttledWarning(options.warn ?? (() => {}));
   let redis: RedisConnection | undefined;
   let store: CounterStore;
   if (config.redis) {
     const { url, prefix, timeout } = config.redis;
+    // ioredis is loaded only by a deployment that shares its limits through Redis
+    const { connectRedis } = await import('./redis-connection.js');
     redis = await connectRedis(url, timeout, (err) => warn(err, 'rate limits: Redis connection failed'));
     store = { kind: 'redis', client: redis.client, prefix };
   } else if ((options.store ?? (cluster.isWorker ? 'cluster' : 'memory')) === 'cluster') {
@@ -125,13 +128,6 @@ export async function createRateLimits(
     meter: (address, service) => createMeter(address, service, pick, failure),
     close: async () => redis?.close(),
   };
-}
-
-function anyLimit(config: RateLimitConfig): boolean {
-  const has = (limits: ScopeLimits) => Object.values(limits).some((rule) => rule);
-  return (
-    has(config.global) || Object.values(config.services).some(has) || Object.values(config.clients).some(has)
-  );
 }
 
 function limitsOf(
