@@ -28,6 +28,19 @@ export function renderNginxSnippet(name: string, values: Record<string, string>)
   return text;
 }
 
+const RECIPE = fileURLToPath(new URL('../../deploy/nginx/twitcher.conf', import.meta.url));
+
+/** deploy/nginx/twitcher.conf with a test's instances and listening port instead of compose's. */
+export function renderDeployRecipe(instances: [number, number], port: number): string {
+  const text = readFileSync(RECIPE, 'utf8')
+    .replace('server twitcher-1:8000', `server 127.0.0.1:${instances[0]}`)
+    .replace('server twitcher-2:8000', `server 127.0.0.1:${instances[1]}`)
+    .replace(/listen 80;/, `listen 127.0.0.1:${port};`);
+  if (/twitcher-\d:8000|listen 80;/.test(text))
+    throw new Error('deploy/nginx/twitcher.conf changed: update renderDeployRecipe');
+  return text;
+}
+
 /**
  * What every private nginx needs to run without touching /var or /run: the user line (as root the
  * workers would switch to `nobody`, who cannot read a 0700 temp dir) and, inside `http { }`, the

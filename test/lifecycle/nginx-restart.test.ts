@@ -3,27 +3,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { waitFor } from '../helpers/fault-upstream.js';
-import { startNginx } from '../helpers/nginx.js';
+import { renderDeployRecipe, startNginx } from '../helpers/nginx.js';
 import { requirePeer } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 import { startUpstream } from '../helpers/upstream.js';
 import { registerPublic, STARTUP_MS, serve, startWrk } from './serve.js';
 
-const RECIPE = fileURLToPath(new URL('../../deploy/nginx/twitcher.conf', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'twitcher-nginx-restart-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** deploy/nginx/twitcher.conf with this test's addresses instead of compose's. */
-function renderRecipe(instances: [number, number], port: number): string {
-  const text = readFileSync(RECIPE, 'utf8')
-    .replace('server twitcher-1:8000', `server 127.0.0.1:${instances[0]}`)
-    .replace('server twitcher-2:8000', `server 127.0.0.1:${instances[1]}`)
-    .replace(/listen 80;/, `listen 127.0.0.1:${port};`);
-  assert.doesNotMatch(text, /twitcher-\d:8000|listen 80;/, 'the recipe changed: update this test');
-  return text;
-}
 
 /** Proxied requests an instance has answered, from its access log. */
 function proxied(stdout: string): number {
@@ -40,7 +28,10 @@ test('two instances behind deploy/nginx/twitcher.conf: one stopped (SIGTERM) and
   await registerPublic(first.base, 'fast', upstream.url);
   const second = await serve(t, { db });
   const front = await freePort();
-  const nginx = await startNginx(t, { http: renderRecipe([first.port, second.port], front), ports: [front] });
+  const nginx = await startNginx(t, {
+    http: renderDeployRecipe([first.port, second.port], front),
+    ports: [front],
+  });
 
   // GETs: nginx sends a GET that an instance reset to the other one. A POST it never sends twice,
   // and a lone process that closes its port resets the connections the kernel had just completed
