@@ -61,4 +61,16 @@ describe('red team 14: the per-address limit', () => {
     assert.ok(statuses[3] === 429 || statuses[3] === 404, `EMU: ${statuses[3]}`);
     assert.equal((await from(app, '10.1.1.2')).status, 200);
   });
+  test('HEAD and OPTIONS count like GET; another address is still served', async (t) => {
+    const app = await setup(t, { 'ratelimit.address': { requests: 2, per: '1m' } });
+    const send = (method: string, ip: string) =>
+      fetch(`${app.url}/ows/proxy/emu${CAPS}`, { method, headers: { 'x-forwarded-for': ip } }).then(
+        (r) => r.status,
+      );
+    assert.notEqual(await send('HEAD', '10.2.2.2'), 429);
+    assert.notEqual(await send('OPTIONS', '10.2.2.2'), 429);
+    assert.equal(await send('HEAD', '10.2.2.2'), 429);
+    assert.equal(await send('GET', '10.2.2.2'), 429);
+    assert.equal(await send('GET', '10.2.2.3'), 200);
+  });
 });
