@@ -97,10 +97,24 @@ function ruleOf(value: unknown, at: string, problems: string[]): RateLimitRule |
       `${where('burstPer')} must be at least ${where('per')} (a reserve refilled faster is the limit)`,
     );
   }
+  if (per !== undefined && per > MAX_WINDOW_S) problems.push(`${where('per')} ${TOO_LONG}`);
+  else if ((burst ?? 0) > 0 && burstPer !== undefined && burstPer > MAX_WINDOW_S) {
+    problems.push(
+      `${where('burstPer')}${value['burstPer'] === undefined ? ` (by default ten windows: ${burstPer} s)` : ''} ${TOO_LONG}`,
+    );
+  }
   if (requests === undefined || per === undefined || burst === undefined || burstPer === undefined)
     return null;
   return { requests, per, burst, burstPer };
 }
+
+/**
+ * The longest window: counters in memory (one process, a cluster's primary, `redisFailure: local`)
+ * end a window with a Node timer, and a timer past 2^31 ms (24.8 days) fires at once: the window
+ * would end with each request and the limit never hold.
+ */
+const MAX_WINDOW_S = 24 * 24 * 3600;
+const TOO_LONG = 'must be at most 24 days (576h): longer windows cannot be counted in memory';
 
 function wholeNumber(value: unknown, least: number, at: string, problems: string[]): number | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= least) return value;

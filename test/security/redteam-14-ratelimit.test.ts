@@ -3,6 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { registerService } from '../helpers/register.js';
 import { startUpstream } from '../helpers/upstream.js';
@@ -72,5 +73,45 @@ describe('red team 14: the per-address limit', () => {
     assert.equal(await send('HEAD', '10.2.2.2'), 429);
     assert.equal(await send('GET', '10.2.2.2'), 429);
     assert.equal(await send('GET', '10.2.2.3'), 200);
+  });
+  // Counters in memory (one process, workers' primary, `redisFailure: local`) end a window with a
+  // Node timer, which fires at once past 2^31 ms (24.8 days): a longer window never held.
+  for (const [name, rule] of [
+    ['a 30-day window', { requests: 2, per: '720h' }],
+    [
+      "a week's window with a reserve (refilled every ten weeks by default)",
+      { requests: 1, per: '168h', burst: 1 },
+    ],
+  ] as const) {
+    test(`${name}: refused at the start, never a limit that lets everything through`, async (t) => {
+      let problems: string[] = [];
+      try {
+        loadConfig({ env: {}, overrides: { 'ratelimit.address': rule } });
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        problems = err.problems;
+      }
+      if (problems.length === 0) {
+        // it started: then the limit must hold
+        const app = await setup(t, { 'ratelimit.address': rule });
+        const statuses: number[] = [];
+        for (let i = 0; i < 4; i++) statuses.push((await from(app, '10.3.3.3')).status);
+        assert.deepEqual(statuses.slice(2), [429, 429], `the limit let through: ${statuses.join(', ')}`);
+      }
+      assert.equal(problems.length, 1, problems.join('; '));
+      assert.match(problems[0] ?? '', /^ratelimit\.address (per|burstPer) .*at most 24 days/);
+    });
+  }
+
+  test('a 20-day window and a reserve of 20 days hold in memory', async (t) => {
+    for (const rule of [
+      { requests: 2, per: '480h' },
+      { requests: 1, per: '48h', burst: 1 },
+    ]) {
+      const app = await setup(t, { 'ratelimit.address': rule });
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await from(app, '10.4.4.4')).status);
+      assert.deepEqual(statuses, [200, 200, 429], JSON.stringify(rule));
+    }
   });
 });

@@ -5,7 +5,8 @@ import * as t from '../setting-types.js';
 
 const RULE_DOC =
   'a limit such as `{"requests": 100, "per": "1m", "burst": 20}`: `requests` per window of `per` (whole ' +
-  'seconds), and a reserve of `burst` more once they are spent, refilled every `burstPer` (default ten windows)';
+  'seconds, at most 24 days), and a reserve of `burst` more once they are spent, refilled every `burstPer` ' +
+  '(default ten windows, at most 24 days too)';
 
 /** Requests per client, user, address and service (unset: no limit, and no cost). */
 export const RATELIMIT_SETTINGS = {
