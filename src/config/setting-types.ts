@@ -42,9 +42,27 @@ export function url(schemes: readonly string[]): ScalarType<string> {
   return { kind: 'url', schemes, parse: (raw) => parseUrl(schemes, raw) };
 }
 
-/** Milliseconds (`1500`, `30s`, `5m`, `2h`). */
-export function duration(): ScalarType<number> {
-  return { kind: 'duration', parse: parseDuration };
+/** The longest timer Node keeps (2^31 - 1 ms, 24.8 days): a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Milliseconds (`1500`, `30s`, `5m`, `2h`). `timer`: the value is waited for with a Node timer, so
+ * past 24 days it is refused (a longer timer would fire at once).
+ */
+export function duration(rules: { timer?: boolean } = {}): ScalarType<number> {
+  if (!rules.timer) return { kind: 'duration', parse: parseDuration };
+  return {
+    kind: 'duration',
+    parse: (raw) => {
+      const parsed = parseDuration(raw);
+      return 'value' in parsed && parsed.value > MAX_TIMER_MS
+        ? {
+            error:
+              'must be at most 24 days (576h): it is waited for with a timer, and Node fires a longer one at once',
+          }
+        : parsed;
+    },
+  };
 }
 
 /** Bytes (`1048576`, `512KiB`, `8MiB`). */

@@ -69,7 +69,7 @@ export const RATELIMIT_SETTINGS = {
   }),
   'ratelimit.redisTimeout': withDefault({
     env: 'TWITCHER_RATELIMIT_REDIS_TIMEOUT',
-    type: t.duration(),
+    type: t.duration({ timer: true }),
     default: 500,
     doc: 'Longest wait for Redis to connect or answer one count; then `ratelimit.redisFailure` applies.',
   }),

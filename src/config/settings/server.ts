@@ -36,7 +36,7 @@ export const SERVER_SETTINGS = {
   }),
   'server.drainTimeout': withDefault({
     env: 'TWITCHER_DRAIN_TIMEOUT',
-    type: t.duration(),
+    type: t.duration({ timer: true }),
     default: 30_000,
     doc:
       'On SIGTERM, Twitcher stops accepting connections, answers `/health/ready` with 503 and gives the requests ' +
