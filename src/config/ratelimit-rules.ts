@@ -12,6 +12,7 @@ import {
   type ScopeLimits,
 } from './ratelimit-types.js';
 import type { Parsed } from './setting.js';
+import { MAX_TIMER_MS } from './setting-types.js';
 
 const RULE_KEYS = ['requests', 'per', 'burst', 'burstPer'] as const;
 /** A reserve refills over ten windows unless told otherwise. */
@@ -113,7 +114,7 @@ function ruleOf(value: unknown, at: string, problems: string[]): RateLimitRule |
  * end a window with a Node timer, and a timer past 2^31 ms (24.8 days) fires at once: the window
  * would end with each request and the limit never hold.
  */
-const MAX_WINDOW_S = 24 * 24 * 3600;
+const MAX_WINDOW_S = Math.floor(MAX_TIMER_MS / 1000);
 const TOO_LONG = 'must be at most 24 days (576h): longer windows cannot be counted in memory';
 
 function wholeNumber(value: unknown, least: number, at: string, problems: string[]): number | undefined {
