@@ -2,6 +2,7 @@
  * Red team of issue 14's rate limits: ways one client could get more than its address's budget.
  */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -62,6 +63,27 @@ describe('red team 14: the per-address limit', () => {
     assert.ok(statuses[3] === 429 || statuses[3] === 404, `EMU: ${statuses[3]}`);
     assert.equal((await from(app, '10.1.1.2')).status, 200);
   });
+  test("without server.trustProxy a client's X-Forwarded-For buys no new budget", async (t) => {
+    const app = await setup(t, { 'server.trustProxy': [], 'ratelimit.address': { requests: 2, per: '1m' } });
+    const statuses: number[] = [];
+    for (const ip of ['10.9.0.1', '10.9.0.2', '10.9.0.3']) statuses.push((await from(app, ip)).status);
+    assert.deepEqual(statuses, [200, 200, 429]);
+    // twin: another socket address has its own budget
+    const other = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${app.url}/ows/proxy/emu${CAPS}`,
+        { localAddress: '127.0.0.2', agent: false },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(other, 200);
+  });
+
   test('HEAD and OPTIONS count like GET; another address is still served', async (t) => {
     const app = await setup(t, { 'ratelimit.address': { requests: 2, per: '1m' } });
     const send = (method: string, ip: string) =>
