@@ -68,6 +68,8 @@ export const ERROR_CODES = {
   resource_cycle: { status: 409, title: 'Resource cycle', owsCode: 'NoApplicableCode' },
   duplicate_grant: { status: 409, title: 'Permission already granted', owsCode: 'NoApplicableCode' },
   group_in_use: { status: 409, title: 'Group in use', owsCode: 'NoApplicableCode' },
+  // provisioning files (twitcher apply, provision.files): every problem listed, nothing applied
+  provisioning_failed: { status: 422, title: 'Provisioning failed', owsCode: 'NoApplicableCode' },
 } as const satisfies Record<string, { status: number; title: string; owsCode: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

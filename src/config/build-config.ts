@@ -60,6 +60,11 @@ export function buildConfig(get: Get): Config {
     },
     metrics: { enabled: get('metrics.enabled'), host: get('metrics.host'), port: get('metrics.port') },
     ratelimit: rateLimitConfig(get),
+    provision: {
+      files: get('provision.files'),
+      prune: get('provision.prune'),
+      strict: get('provision.strict'),
+    },
   };
 }
 

@@ -88,6 +88,8 @@ export interface Config {
   /** Prometheus metrics: counted when enabled; a separate listener when `port` is set. */
   metrics: { enabled: boolean; host: string; port?: number | undefined };
   ratelimit: RateLimitConfig;
+  /** Files applied at every start (docs/provisioning.md). */
+  provision: { files: string[]; prune: boolean; strict: boolean };
 }
 
 /** A macaroon root key (`secret`: at least 32 characters, used as UTF-8 bytes). */

@@ -13,6 +13,7 @@ import { CLIENT_CERTS_SETTINGS } from './settings/client-certs.js';
 import { DATABASE_SETTINGS } from './settings/database.js';
 import { LOG_SETTINGS } from './settings/log.js';
 import { METRICS_SETTINGS } from './settings/metrics.js';
+import { PROVISION_SETTINGS } from './settings/provision.js';
 import { PROTECTED_PATH_SETTINGS, PROXY_SETTINGS } from './settings/proxy.js';
 import { RATELIMIT_SETTINGS } from './settings/ratelimit.js';
 import { SERVER_SETTINGS, TLS_SETTINGS } from './settings/server.js';
@@ -33,6 +34,7 @@ const BY_PATH = {
   ...AUTHZ_SETTINGS,
   ...METRICS_SETTINGS,
   ...RATELIMIT_SETTINGS,
+  ...PROVISION_SETTINGS,
 };
 
 type Table = typeof BY_PATH;

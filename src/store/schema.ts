@@ -13,6 +13,14 @@ export interface Database {
   resources: ResourcesTable;
   permissions: PermissionsTable;
   audit: AuditTable;
+  provisioning: ProvisioningTable;
+}
+
+/** One row (id 1): the provisioning lock and the digest of the files last applied. */
+export interface ProvisioningTable {
+  id: number;
+  digest: string;
+  applied_at: number;
 }
 
 export interface ServicesTable {

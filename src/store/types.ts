@@ -29,11 +29,41 @@ export interface Store {
   readonly audit: AuditRepository;
   /** Changes made by this or another instance; used to invalidate caches. */
   readonly changes: ChangeFeed;
+  /**
+   * Runs `fn` with repositories bound to one transaction: everything it writes commits together,
+   * or nothing does when it throws. Changes are announced once, after the commit.
+   */
+  transaction<T>(fn: (tx: TransactionRepositories) => Promise<T>): Promise<T>;
   /** Resolves when the database answers, rejects otherwise. */
   ping(): Promise<void>;
   /** Database product and version, e.g. `{name: 'sqlite', version: '3.49.1'}`. */
   describe(): Promise<{ name: string; version: string }>;
   close(): Promise<void>;
+}
+
+/** The repositories of a store (what a transaction sees). */
+export type StoreRepositories = Pick<
+  Store,
+  | 'services'
+  | 'users'
+  | 'clients'
+  | 'tokens'
+  | 'certificates'
+  | 'groups'
+  | 'resources'
+  | 'permissions'
+  | 'audit'
+>;
+
+export interface TransactionRepositories extends StoreRepositories {
+  /**
+   * Serialises provisioning: the first write of the transaction, waited for by any other instance's
+   * provisioning until this one commits. Returns the digest and time (epoch ms) of the last files
+   * applied ('' and 0 when none).
+   */
+  lockProvisioning(): Promise<{ digest: string; appliedAt: number }>;
+  /** Records the digest of the files this transaction applies. */
+  recordProvisioning(digest: string): Promise<void>;
 }
 
 export interface ServiceRepository {

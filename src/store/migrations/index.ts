@@ -6,6 +6,7 @@ import * as m004 from './004-service-cert-subjects.js';
 import * as m005 from './005-authorization.js';
 import * as m006 from './006-audit-counts.js';
 import * as m007 from './007-service-limits.js';
+import * as m008 from './008-provisioning.js';
 import type { Dialect } from './dialect.js';
 
 interface VersionedMigration {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, VersionedMigration> = {
   '005-authorization': m005,
   '006-audit-counts': m006,
   '007-service-limits': m007,
+  '008-provisioning': m008,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { LocalChangeFeed } from '../change-feed.js';
 import { migrateToLatest } from '../migrations/index.js';
 import type { DialectHooks } from '../repositories/dialect-hooks.js';
-import { createRepositories } from '../repositories/index.js';
+import { createRepositories, createTransaction } from '../repositories/index.js';
 import type { Database } from '../schema.js';
 import type { ChangeEvent, Store } from '../types.js';
 
@@ -66,6 +66,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     dialect: 'postgres',
     ...createRepositories(db, hooks),
     changes: feed,
+    transaction: createTransaction(db, hooks),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -4,6 +4,7 @@ import { TwitcherError } from '../../errors.js';
 import type { Database } from '../schema.js';
 import type { ClientRecord, ClientRepository } from '../types.js';
 import type { DialectHooks } from './dialect-hooks.js';
+import { inTransaction } from './in-transaction.js';
 import { parseData, splitScopes } from './stored-text.js';
 
 type ClientRow = Database['clients'];
@@ -110,7 +111,7 @@ export function createClientRepository(db: Kysely<Database>, hooks: DialectHooks
     async delete(clientId) {
       // One transaction: the client and its tokens go together (SQLite enforces the cascade only
       // with foreign_keys on; delete explicitly so both dialects behave alike).
-      const deleted = await db.transaction().execute(async (trx) => {
+      const deleted = await inTransaction(db, async (trx) => {
         await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).execute();
         const r = await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
         return Number(r.numDeletedRows) > 0;

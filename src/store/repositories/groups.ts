@@ -9,6 +9,7 @@ import type { Database } from '../schema.js';
 import type { GroupRepository } from '../types.js';
 import { type Db, groupIdOf, notFound, userIdOf } from './authz-lookups.js';
 import type { DialectHooks } from './dialect-hooks.js';
+import { inTransaction } from './in-transaction.js';
 
 const GROUP_COLUMNS = ['name', 'priority', 'description', 'created_at'] as const;
 
@@ -67,7 +68,7 @@ async function deleteGroup(db: Kysely<Database>, name: string): Promise<boolean>
       description: `The group "${name}" is built in and cannot be deleted.`,
     });
   }
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const id = await groupIdOf(trx, name);
     if (id === undefined) return false;
     const members = await trx
@@ -93,7 +94,7 @@ async function deleteGroup(db: Kysely<Database>, name: string): Promise<boolean>
 }
 
 async function addMember(db: Kysely<Database>, group: string, username: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const { groupId, userId } = await memberIds(trx, group, username);
     const exists = await trx
       .selectFrom('user_groups')
@@ -112,7 +113,7 @@ async function addMember(db: Kysely<Database>, group: string, username: string):
 }
 
 async function removeMember(db: Kysely<Database>, group: string, username: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const { groupId, userId } = await memberIds(trx, group, username);
     const r = await trx
       .deleteFrom('user_groups')

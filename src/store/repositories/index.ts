@@ -1,7 +1,7 @@
 /** Every repository of the store, one file per aggregate; the same code serves both dialects. */
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Store } from '../types.js';
+import type { ChangeEvent, Store, StoreRepositories, TransactionRepositories } from '../types.js';
 import { createAuditRepository } from './audit.js';
 import { createCertificateRepository } from './certificates.js';
 import { createClientRepository } from './clients.js';
@@ -14,21 +14,7 @@ import { createTokenRepository } from './tokens.js';
 import { createUserRepository } from './users.js';
 
 /** The repositories of a store on `db`, with what differs between the dialects in `hooks`. */
-export function createRepositories(
-  db: Kysely<Database>,
-  hooks: DialectHooks,
-): Pick<
-  Store,
-  | 'services'
-  | 'users'
-  | 'clients'
-  | 'tokens'
-  | 'certificates'
-  | 'groups'
-  | 'resources'
-  | 'permissions'
-  | 'audit'
-> {
+export function createRepositories(db: Kysely<Database>, hooks: DialectHooks): StoreRepositories {
   return {
     services: createServiceRepository(db, hooks),
     users: createUserRepository(db, hooks),
@@ -39,5 +25,40 @@ export function createRepositories(
     resources: createResourceRepository(db, hooks),
     permissions: createPermissionRepository(db, hooks),
     audit: createAuditRepository(db),
+  };
+}
+
+/**
+ * `Store.transaction` on `db`: the repositories bound to one transaction, their announcements held
+ * until it commits (a rolled-back write announces nothing), then made once for all.
+ */
+export function createTransaction(db: Kysely<Database>, hooks: DialectHooks): Store['transaction'] {
+  return async <T>(fn: (tx: TransactionRepositories) => Promise<T>): Promise<T> => {
+    const events: ChangeEvent[] = [];
+    const held: DialectHooks = { ...hooks, notify: (event) => void events.push(event) };
+    const result = await db.transaction().execute(async (trx) =>
+      fn({
+        ...createRepositories(trx, held),
+        async lockProvisioning() {
+          await trx.updateTable('provisioning').set({ id: 1 }).where('id', '=', 1).execute();
+          const row = await trx
+            .selectFrom('provisioning')
+            .select(['digest', 'applied_at'])
+            .where('id', '=', 1)
+            .executeTakeFirstOrThrow();
+          return { digest: row.digest, appliedAt: Number(row.applied_at) };
+        },
+        async recordProvisioning(digest) {
+          await trx
+            .updateTable('provisioning')
+            .set({ digest, applied_at: Date.now() })
+            .where('id', '=', 1)
+            .execute();
+        },
+      }),
+    );
+    if (events.length > 0)
+      await hooks.notify(events.length === 1 ? (events[0] as ChangeEvent) : { aggregate: 'all' });
+    return result;
   };
 }

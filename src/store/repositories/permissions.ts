@@ -17,6 +17,7 @@ import type { Database } from '../schema.js';
 import type { GrantInput, PermissionRepository } from '../types.js';
 import { type Db, groupIdOf, serviceTypeOf, unknownReference, userIdOf } from './authz-lookups.js';
 import type { DialectHooks } from './dialect-hooks.js';
+import { inTransaction } from './in-transaction.js';
 import { getResource, RESOURCE_COLUMNS, toResource } from './resources.js';
 
 type PermissionRow = Pick<
@@ -105,7 +106,7 @@ async function checkTarget(trx: Db, input: GrantInput): Promise<void> {
 
 /** The id of the new grant, checked and inserted in one transaction. */
 async function insertGrant(db: Kysely<Database>, input: GrantInput): Promise<number> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const grantee = await granteeIds(trx, input.grantee);
     await checkTarget(trx, input);
     const row = await trx

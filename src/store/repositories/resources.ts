@@ -16,6 +16,7 @@ import type { Database } from '../schema.js';
 import type { ResourceRepository } from '../types.js';
 import { type Db, serviceTypeOf, unknownReference } from './authz-lookups.js';
 import type { DialectHooks } from './dialect-hooks.js';
+import { inTransaction } from './in-transaction.js';
 
 const MAX_NAME = 255;
 
@@ -126,7 +127,7 @@ async function insertResource(
   input: Parameters<ResourceRepository['create']>[0],
 ): Promise<ResourceRecord> {
   checkName(input.kind, input.name);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     await checkKind(trx, input.service, input.kind);
     if (input.parentId !== undefined) await checkParent(trx, input.service, input.kind, input.parentId);
     const createdAt = Date.now();
@@ -152,7 +153,7 @@ async function updateResource(
   id: number,
   changes: Parameters<ResourceRepository['update']>[1],
 ): Promise<ResourceRecord | undefined> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const current = await getResource(trx, id);
     if (!current) return undefined;
     const set: { name?: string; name_key?: string; parent_id?: number | null } = {};
@@ -177,7 +178,7 @@ async function updateResource(
 /** Descendants first (explicit, so both dialects behave alike whatever their cascade), then every
  * permission on the subtree. */
 async function deleteResource(db: Kysely<Database>, id: number): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     if (!(await getResource(trx, id))) return false;
     const subtree = [id];
     for (let i = 0; i < subtree.length; i++) {

@@ -112,11 +112,17 @@ export function createServiceRepository(db: Kysely<Database>, hooks: DialectHook
       const { name: _name, ...values } = serviceRow(service, hooks);
       // Insert first; a unique violation means it exists (maybe written a moment ago by another
       // writer), so replace it. Two writers at once: one creates, the other replaces; nothing is lost.
-      let created = true;
+      // Inside Store.transaction a failed insert would abort the whole transaction on PostgreSQL:
+      // look first there (the provisioning lock keeps other writers of the same names out).
+      let created = !(
+        db.isTransaction &&
+        (await db.selectFrom('services').select('id').where('name', '=', service.name).executeTakeFirst())
+      );
       try {
+        if (!created) throw Object.assign(new Error('exists'), { exists: true });
         await insert(service, now);
       } catch (err) {
-        if (!hooks.isUniqueViolation(err)) throw err;
+        if (!(err as { exists?: boolean }).exists && !hooks.isUniqueViolation(err)) throw err;
         created = false;
         await db
           .updateTable('services')

@@ -4,6 +4,7 @@ import type { RandomTokenRecord } from '../../oauth/tokens/types.js';
 import type { Database } from '../schema.js';
 import type { TokenRepository } from '../types.js';
 import type { DialectHooks } from './dialect-hooks.js';
+import { inTransaction } from './in-transaction.js';
 import { parseData, splitScopes } from './stored-text.js';
 
 /** Tokens; a revocation is announced as `{aggregate: 'tokens', key: jti}`. */
@@ -41,7 +42,7 @@ export function createTokenRepository(db: Kysely<Database>, hooks: DialectHooks)
       return row ? toRecord(row) : undefined;
     },
     async revoke(jti, clientId, expiresAt) {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx
           .insertInto('revoked_tokens')
           .values({ jti, client_id: clientId, expires_at: expiresAt, revoked_at: Date.now() })

@@ -5,6 +5,7 @@ import { tryDNKey } from '../../pki/x509/dn/index.js';
 import type { Database } from '../schema.js';
 import type { UserRecord, UserRepository } from '../types.js';
 import type { DialectHooks } from './dialect-hooks.js';
+import { inTransaction } from './in-transaction.js';
 
 const USER_COLUMNS = ['username', 'password_hash', 'is_admin', 'created_at', 'certificate_dn'] as const;
 
@@ -82,7 +83,7 @@ async function createUser(
 
 /** One transaction: the user, its memberships and permissions go; its clients stay, ownerless. */
 async function deleteUser(db: Kysely<Database>, username: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await trx
       .selectFrom('users')
       .select('id')

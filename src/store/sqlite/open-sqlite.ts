@@ -5,7 +5,7 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import { LocalChangeFeed } from '../change-feed.js';
 import { migrateToLatest } from '../migrations/index.js';
 import type { DialectHooks } from '../repositories/dialect-hooks.js';
-import { createRepositories } from '../repositories/index.js';
+import { createRepositories, createTransaction } from '../repositories/index.js';
 import type { Database } from '../schema.js';
 import type { Store } from '../types.js';
 
@@ -56,6 +56,7 @@ export async function openSQLiteStore(options: SQLiteOptions): Promise<Store> {
     dialect: 'sqlite',
     ...createRepositories(db, hooks),
     changes: feed,
+    transaction: createTransaction(db, hooks),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -1,0 +1,92 @@
+/**
+ * A provisioning file as read: parsed (YAML, which reads JSON too) with the position of every node,
+ * so that a problem is reported at `file:line:column`, and `$NAME` / `${NAME}` expanded from the
+ * environment. Shared by every reader (native, Magpie).
+ */
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Note, Origin } from './model.js';
+
+export interface SourceFile {
+  /** As given (a path, or a name for text that came over the API). */
+  name: string;
+  text: string;
+}
+
+export interface ParsedSource {
+  name: string;
+  /** The document as plain values (undefined when it did not parse: see the notes). */
+  value: unknown;
+  /** `name:line:column` of the node at `path` (of the closest ancestor that exists). */
+  at(path: readonly (string | number)[]): Origin;
+}
+
+/** Parses `file`; a syntax error becomes an `error` note at its line and column. */
+export function parseSource(file: SourceFile, notes: Note[]): ParsedSource {
+  const lines = new LineCounter();
+  const doc = parseDocument(file.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const position = (offset: number): string => {
+    const { line, col } = lines.linePos(offset);
+    return `${file.name}:${line}:${col}`;
+  };
+  if (doc.errors.length > 0) {
+    for (const err of doc.errors) {
+      notes.push({
+        severity: 'error',
+        origin: position(err.pos[0]),
+        message: `does not parse as YAML or JSON: ${err.message.split('\n')[0]}`,
+      });
+    }
+    return { name: file.name, value: undefined, at: () => file.name };
+  }
+  return {
+    name: file.name,
+    value: doc.toJS({ maxAliasCount: 100 }),
+    at(path) {
+      for (let n = path.length; n >= 0; n--) {
+        const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+        if (node && typeof node === 'object' && node.range) return position(node.range[0]);
+        // a key whose value is null has no node: the pair's key has the position
+        if (n > 0) {
+          const parent = doc.getIn(path.slice(0, n - 1), true);
+          if (isMap(parent)) {
+            const pair = parent.items.find(
+              (p) => (p.key as { value?: unknown } | null)?.value === path[n - 1],
+            );
+            const range = (pair?.key as { range?: [number, number, number] } | null)?.range;
+            if (range) return position(range[0]);
+          } else if (isSeq(parent)) {
+          }
+        }
+      }
+      return file.name;
+    },
+  };
+}
+
+const VARIABLE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+
+/**
+ * `$NAME` and `${NAME}` replaced by the environment's values. A variable that is not set is an
+ * error (reported once per name through `missing`), never an empty string that would silently
+ * change a path or a permission: set it, empty if that is what is meant.
+ */
+export function expandVariables(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  missing: (name: string) => void,
+): string {
+  return text.replace(VARIABLE, (whole, braced: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare) as string;
+    const value = env[name];
+    if (value === undefined) {
+      missing(name);
+      return whole;
+    }
+    return value;
+  });
+}
+
+/** True when `text` is nothing but one variable reference (`${PASSWORD}`): a secret kept out of the file. */
+export function isVariableReference(text: string): boolean {
+  return /^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$/.test(text.trim());
+}
