@@ -1,0 +1,117 @@
+/**
+ * Magpie's declarative configuration files read into a desired state: `providers` files,
+ * `permissions` files, and the combined `config.yml` (sections `providers`, `permissions`, `users`,
+ * `groups`; `webhooks` is not carried). docs/migrating.md says what carries over and what does not.
+ *
+ * Birdhouse runs envsubst on the text before Magpie reads it, so `$NAME` and `${NAME}` are expanded
+ * in the text before it is parsed: a variable in a flow list (`[iso, ${EXTRA}]`) vanishes when empty.
+ * A variable that is not set is an error, never an empty string. Lines of the notes are those of
+ * the file; a column after a variable on the same line is the expanded text's.
+ *
+ * As Magpie does, every provider is read before any permission, so a permission in one file can
+ * name a service of another: `readMagpieFiles` reads files together.
+ */
+import { type DesiredState, emptyState, type Note } from '../model.js';
+import { expandVariables, type ParsedSource, parseSource, type SourceFile } from '../source.js';
+import { type Accounts, emptyAccounts, readGroups, readUsers } from './read-accounts.js';
+import { readPermissions } from './read-permissions.js';
+import { type Provider, readProviders } from './read-providers.js';
+
+const SECTIONS = new Set(['providers', 'permissions', 'users', 'groups', 'webhooks']);
+
+/** Reads one Magpie file; its permissions know the services it provides only. */
+export function readMagpieFile(
+  file: SourceFile,
+  env: Record<string, string | undefined>,
+  notes: Note[],
+): DesiredState {
+  return readMagpieFiles([file], env, notes);
+}
+
+/** Reads Magpie files together: every provider first, then permissions, users and groups. */
+export function readMagpieFiles(
+  files: readonly SourceFile[],
+  env: Record<string, string | undefined>,
+  notes: Note[],
+): DesiredState {
+  const sources = files.map((file) => readSections(file, env, notes));
+  const providers = new Map<string, Provider>();
+  for (const { source, sections } of sources) readProviders(source, sections['providers'], providers, notes);
+  const accounts: Accounts = emptyAccounts();
+  const state = emptyState();
+  for (const { source, sections } of sources) {
+    readGroups(source, sections['groups'], accounts, notes);
+    readUsers(source, sections['users'], accounts, notes);
+    readPermissions(source, sections['permissions'], {
+      providers,
+      accounts,
+      permissions: state.permissions,
+      notes,
+    });
+  }
+  for (const provider of providers.values()) if (provider.service) state.services.push(provider.service);
+  state.users.push(...accounts.users.values());
+  state.groups.push(...accounts.groups.values());
+  return state;
+}
+
+interface ReadSections {
+  source: ParsedSource;
+  sections: Record<string, unknown>;
+}
+
+function readSections(
+  file: SourceFile,
+  env: Record<string, string | undefined>,
+  notes: Note[],
+): ReadSections {
+  const missing = new Set<string>();
+  const text = expandVariables(file.text, env, (name) => {
+    if (missing.has(name)) return;
+    missing.add(name);
+    notes.push({
+      severity: 'error',
+      origin: `${file.name}:${positionOf(file.text, name)}`,
+      message: `variable ${name} is not set (set it, empty if that is meant)`,
+    });
+  });
+  // an unset ${NAME} stays as $NAME, which parses in a flow list too, so the rest is still read
+  const parsed = parseSource(
+    { name: file.name, text: text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, '$$$1') },
+    notes,
+  );
+  const value = parsed.value ?? {};
+  if (typeof value !== 'object' || Array.isArray(value) || value === null) {
+    notes.push({
+      severity: 'error',
+      origin: file.name,
+      message: 'a Magpie file is a mapping of sections (providers, permissions, users, groups)',
+    });
+    return { source: parsed, sections: {} };
+  }
+  const sections = value as Record<string, unknown>;
+  for (const key of Object.keys(sections)) {
+    if (key === 'webhooks') {
+      notes.push({
+        severity: 'dropped',
+        origin: parsed.at([key]),
+        message: "webhooks: Magpie's user and permission webhooks have no Twitcher counterpart",
+      });
+    } else if (!SECTIONS.has(key)) {
+      notes.push({
+        severity: 'dropped',
+        origin: parsed.at([key]),
+        message: `section "${key}" is not one Magpie reads (providers, permissions, users, groups, webhooks)`,
+      });
+    }
+  }
+  return { source: parsed, sections };
+}
+
+/** `line:column` of the first reference to the variable `name` in `text`. */
+function positionOf(text: string, name: string): string {
+  const match = new RegExp(`\\$(?:\\{${name}\\}|${name}(?![A-Za-z0-9_]))`).exec(text);
+  const offset = match?.index ?? 0;
+  const before = text.slice(0, offset).split('\n');
+  return `${before.length}:${(before[before.length - 1]?.length ?? 0) + 1}`;
+}
