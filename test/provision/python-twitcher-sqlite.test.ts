@@ -122,7 +122,7 @@ describe('python-twitcher import: what is refused', () => {
     ]);
   });
 
-  test('a service Twitcher refuses is an error naming the row and every field', async (t) => {
+  test('a service Twitcher refuses is an error naming the row and every field; the others are carried', async (t) => {
     const file = join(tempDir(t), 'twitcher.sqlite');
     const bad = [
       {
@@ -145,7 +145,7 @@ describe('python-twitcher import: what is refused', () => {
       },
       {
         id: 12,
-        name: 'Emu',
+        name: 'Emu3',
         url: 'http://127.0.0.1:5002/wps',
         type: 'wps',
         purl: 'not a url',
@@ -167,16 +167,21 @@ describe('python-twitcher import: what is refused', () => {
     assert.deepEqual(errors, [
       'service "ftpsrv" is refused: url must be an http or https URL; type must be one of wps, wms, wfs, wcs, wmts, csw, thredds, ogcapi, http',
       'service "typo": auth "Token" left the service public in the Python Twitcher (only "token" and "cert" protect one); set it to token, cert or public in the source database and import again',
-      'service "Emu" is refused: purl must be an absolute URL',
     ]);
     assert.deepEqual(
       notes.filter((n) => n.severity === 'error').map((n) => n.origin),
+      ['python-twitcher services row 10', 'python-twitcher services row 11'],
+    );
+    // a purl the Python Twitcher ignored (not a URL) is dropped, the service carried
+    assert.deepEqual(
+      notes
+        .filter((n) => n.severity === 'dropped' && n.origin.includes('services'))
+        .map((n) => `${n.origin}: ${n.message}`),
       [
-        'python-twitcher services row 10',
-        'python-twitcher services row 11',
-        'python-twitcher services row 12',
+        'python-twitcher services row 12: service "Emu3": purl "not a url" must be an absolute URL; not carried (documents name the proxy URL instead)',
       ],
     );
+    assert.equal(state.services.find((s) => s.service.name === 'emu3')?.service.purl, '');
     // a name Twitcher sanitises is carried under its new name, and said
     assert.ok(state.services.some((s) => s.service.name === 'emu2'));
     assert.ok(

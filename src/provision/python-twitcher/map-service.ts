@@ -11,7 +11,7 @@
  * - verify: only the value 1 verified the upstream's TLS certificate (`_verify == 1`).
  */
 import { isTwitcherError } from '../../errors.js';
-import { parseServiceInput } from '../../registry/parse-service.js';
+import { parseServiceInput, urlProblem } from '../../registry/parse-service.js';
 import type { AuthMode, Service } from '../../registry/service.js';
 import type { DesiredService, Note } from '../model.js';
 import type { SourceRow } from './source-database.js';
@@ -66,6 +66,23 @@ function legacyAuth(row: SourceRow, origin: string, notes: Note[]): AuthMode {
 const isTrue = (value: unknown) => value === 1 || value === '1' || value === 1n || value === true;
 
 /**
+ * `purl`: the Python Twitcher used it only when it parsed as a URL with a scheme, and ignored it
+ * otherwise; one Twitcher cannot use is dropped (the proxy URL is written instead, as there).
+ */
+function readPURL(row: SourceRow, origin: string, notes: Note[]): string {
+  const purl = row['purl'];
+  if (isEmpty(purl)) return '';
+  const problem = typeof purl === 'string' ? urlProblem(purl) : 'must be a string';
+  if (!problem) return purl as string;
+  notes.push({
+    severity: 'dropped',
+    origin,
+    message: `service ${rowName(row)}: purl ${JSON.stringify(purl)} ${problem}; not carried (documents name the proxy URL instead)`,
+  });
+  return '';
+}
+
+/**
  * The service of one row, or undefined (with an `error` note) when Twitcher refuses it. `era` is the
  * revision's shape of the table (revisions.ts).
  */
@@ -87,7 +104,7 @@ export function mapServiceRow(
   const input: Record<string, unknown> = {
     name: row['name'] ?? undefined,
     url: row['url'] ?? undefined,
-    purl: row['purl'] ?? '',
+    purl: readPURL(row, origin, notes),
     verify: isTrue(verifyValue),
   };
   if (isEmpty(row['type'])) {
