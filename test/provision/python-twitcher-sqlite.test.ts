@@ -189,6 +189,49 @@ describe('python-twitcher import: what is refused', () => {
     );
   });
 
+  test('before d9cff565b8db only the public flag opened a service: auth "public" with public = 0 needed a token', async (t) => {
+    const file = join(tempDir(t), 'twitcher.sqlite');
+    const legacy: Revision = 'b8aa09688558';
+    const rows = [
+      {
+        id: 30,
+        name: 'flagged',
+        url: 'http://127.0.0.1:5010/wps',
+        type: 'wps',
+        purl: '',
+        auth: 'public',
+        verify: 1,
+        public: 0,
+      },
+      {
+        id: 31,
+        name: 'opened',
+        url: 'http://127.0.0.1:5011/wps',
+        type: 'wps',
+        purl: '',
+        auth: 'token',
+        verify: 1,
+        public: 1,
+      },
+    ];
+    buildSQLiteDatabase(file, legacy, {
+      samples: false,
+      extraSQL: rows.map((s) => serviceSQL(legacy, s)).join('\n'),
+    });
+    const { state, notes, errors } = await read(file);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      state.services.map((s) => [s.service.name, s.service.auth]),
+      [
+        ['flagged', 'token'],
+        ['opened', 'public'],
+      ],
+    );
+    assert.ok(
+      notes.some((n) => /^service "flagged": auth "public" with public = 0 needed a token/.test(n.message)),
+    );
+  });
+
   test('two rows whose names sanitise alike are an error', async (t) => {
     const file = join(tempDir(t), 'twitcher.sqlite');
     const twin = {
