@@ -10,7 +10,7 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
     type: 'string',
     short: 's',
     metavar: 'URL',
-    help: `Twitcher's URL (default ${DEFAULT_SERVER_URL}; env TWITCHER_URL)`,
+    help: `Twitcher's URL (default ${DEFAULT_SERVER_URL}; env TWITCHER_SERVER)`,
   },
   username: {
     type: 'string',
@@ -43,6 +43,8 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
 
 export interface GlobalSettings {
   serverURL: string;
+  /** Lines for stderr about the environment read (TWITCHER_URL for the server's URL). */
+  warnings: string[];
   username: string | undefined;
   password: string | undefined;
   token: string | undefined;
@@ -51,6 +53,39 @@ export interface GlobalSettings {
   debug: boolean;
   help: boolean;
   version: boolean;
+}
+
+/**
+ * The server's URL: -s, then TWITCHER_SERVER, then TWITCHER_URL (read before TWITCHER_SERVER existed,
+ * kept so that scripts go on working), then the default. TWITCHER_URL is also `twitcher serve`'s public
+ * URL (server.url): exported for twitcherctl, it made a server started in the same shell rewrite its
+ * capabilities to twitcherctl's address; hence its own variable, and a word when TWITCHER_URL is read.
+ */
+function readServerURL(
+  option: string | undefined,
+  env: Record<string, string | undefined>,
+): { serverURL: string; warnings: string[] } {
+  const server = env['TWITCHER_SERVER'] || undefined;
+  const legacy = env['TWITCHER_URL'] || undefined;
+  if (option !== undefined) return { serverURL: option, warnings: [] };
+  if (server !== undefined) {
+    const warnings =
+      legacy !== undefined && legacy !== server
+        ? [
+            `TWITCHER_SERVER (${server}) is used, not TWITCHER_URL (${legacy}), which is the server's own public URL`,
+          ]
+        : [];
+    return { serverURL: server, warnings };
+  }
+  if (legacy !== undefined) {
+    return {
+      serverURL: legacy,
+      warnings: [
+        "the server's URL is read from TWITCHER_URL; set TWITCHER_SERVER instead (TWITCHER_URL is also the public URL of a 'twitcher serve' started from this shell)",
+      ],
+    };
+  }
+  return { serverURL: DEFAULT_SERVER_URL, warnings: [] };
 }
 
 /** Global options, then the environment, then the defaults. */
@@ -67,8 +102,9 @@ export function readGlobalOptions(argv: string[], env: Record<string, string | u
   if (output !== 'json' && output !== 'table') {
     throw new UsageError(`-o/--output is json or table, not "${output}"`);
   }
+  const serverurl = values['serverurl'];
   return {
-    serverURL: text('serverurl', 'TWITCHER_URL') ?? DEFAULT_SERVER_URL,
+    ...readServerURL(typeof serverurl === 'string' ? serverurl : undefined, env),
     username: text('username', 'TWITCHER_USERNAME'),
     password: text('password', 'TWITCHER_PASSWORD'),
     token: text('token', 'TWITCHER_TOKEN'),

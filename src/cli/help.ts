@@ -44,7 +44,7 @@ export function mainHelp(): string {
     EXIT_CODES,
     '',
     'Example:',
-    '  export TWITCHER_URL=http://localhost:8000 TWITCHER_PASSWORD=…',
+    '  export TWITCHER_SERVER=http://localhost:8000 TWITCHER_PASSWORD=…',
     '  twitcherctl register http://localhost:5000/wps --name emu',
     '',
     "Run 'twitcherctl COMMAND --help' for a command's options and examples.",

@@ -29,12 +29,15 @@ export function reportError(err: unknown, command: Command | undefined): ErrorRe
   if (err instanceof TwitcherClientError) {
     switch (err.code) {
       case 'invalid_url':
-        return { line: `${err.message}; check -s/--serverurl or TWITCHER_URL`, exitCode: EXIT.usage };
+        return {
+          line: `${err.message}; check -s/--serverurl, TWITCHER_SERVER or TWITCHER_URL`,
+          exitCode: EXIT.usage,
+        };
       case 'unreachable':
       case 'timeout': {
         const fix = /certificate/.test(err.message)
           ? '-k/--insecure skips the check'
-          : 'is Twitcher running there? Check -s/--serverurl or TWITCHER_URL';
+          : 'is Twitcher running there? Check -s/--serverurl, TWITCHER_SERVER or TWITCHER_URL';
         return { line: `${err.message}; ${fix}`, exitCode: EXIT.unreachable };
       }
       case 'bad_response':
