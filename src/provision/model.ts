@@ -14,13 +14,25 @@ import type { Service } from '../registry/service.js';
 export type Origin = string;
 
 /** A secret as a file may give it: its hash (kept as is), or the clear value (hashed when applied). */
-export type SecretInput = { hash: string; plain?: undefined } | { plain: string; hash?: undefined };
+export type SecretInput =
+  | { hash: string; plain?: undefined }
+  | {
+      plain: string;
+      hash?: undefined;
+      /** Written in clear in a file (not a `${VAR}` reference, not a password file): refused unless allowed. */
+      literal?: boolean | undefined;
+    };
 
 export interface DesiredResource {
   /** Names from the service down, e.g. ['outputs', '2026']; never empty. */
   path: string[];
   kind: ResourceKind;
   origin: Origin;
+}
+
+/** A resource of a service the state may not define itself (Magpie permissions name them). */
+export interface DesiredServiceResource extends DesiredResource {
+  service: string;
 }
 
 export interface DesiredService {
@@ -81,6 +93,8 @@ export interface DesiredState {
   groups: DesiredGroup[];
   clients: DesiredClient[];
   permissions: DesiredPermission[];
+  /** Resources to ensure on any service (besides those listed under each service). */
+  resources?: DesiredServiceResource[] | undefined;
 }
 
 export const emptyState = (): DesiredState => ({

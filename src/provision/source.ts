@@ -64,9 +64,11 @@ export function parseSource(file: SourceFile, notes: Note[]): ParsedSource {
 }
 
 const VARIABLE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+const BRACED = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /**
- * `$NAME` and `${NAME}` replaced by the environment's values. A variable that is not set is an
+ * `$NAME` and `${NAME}` (only `${NAME}` with `braced`: Twitcher's own format, where a `$` in a
+ * password hash or a URL stays as written) replaced by the environment's values. A variable that is not set is an
  * error (reported once per name through `missing`), never an empty string that would silently
  * change a path or a permission: set it, empty if that is what is meant.
  */
@@ -74,16 +76,20 @@ export function expandVariables(
   text: string,
   env: Readonly<Record<string, string | undefined>>,
   missing: (name: string) => void,
+  options: { braced?: boolean } = {},
 ): string {
-  return text.replace(VARIABLE, (whole, braced: string | undefined, bare: string | undefined) => {
-    const name = (braced ?? bare) as string;
-    const value = env[name];
-    if (value === undefined) {
-      missing(name);
-      return whole;
-    }
-    return value;
-  });
+  return text.replace(
+    options.braced ? BRACED : VARIABLE,
+    (whole, braced: string | undefined, bare: string | undefined) => {
+      const name = (braced ?? bare) as string;
+      const value = env[name];
+      if (value === undefined) {
+        missing(name);
+        return whole;
+      }
+      return value;
+    },
+  );
 }
 
 /** True when `text` is nothing but one variable reference (`${PASSWORD}`): a secret kept out of the file. */

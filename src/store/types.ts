@@ -95,6 +95,8 @@ export interface UserRepository {
   list(): Promise<UserRecord[]>;
   /** Replaces the password hash; false when the user is unknown. */
   setPasswordHash(username: string, passwordHash: string): Promise<boolean>;
+  /** Sets or clears the administrator flag; false when the user is unknown. */
+  setAdmin(username: string, isAdmin: boolean): Promise<boolean>;
   /** False when the user is unknown. */
   delete(username: string): Promise<boolean>;
   /**
@@ -131,7 +133,7 @@ export interface ClientRepository {
   /** Replaces name, redirect URI, scopes and data; undefined when unknown. */
   update(
     clientId: string,
-    changes: Partial<Pick<ClientRecord, 'name' | 'redirectURI' | 'scopes' | 'data'>> & {
+    changes: Partial<Pick<ClientRecord, 'name' | 'redirectURI' | 'scopes' | 'data' | 'secretHash'>> & {
       /** A user name, or null to clear; an unknown user: `TwitcherError('unknown_reference')`. */
       owner?: string | null;
     },

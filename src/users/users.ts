@@ -7,7 +7,7 @@ import type { UserRecord, UserRepository } from '../store/types.js';
  * User names appear in HTTP Basic (no ':'), in certificate subjects (CN=<name>) and on the MyProxy
  * wire, where CR, LF and NUL would inject fields: letters, digits and `._@-` only.
  */
-const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+export const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 export const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
 

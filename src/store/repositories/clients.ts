@@ -74,6 +74,7 @@ async function updateClient(
   if (changes.redirectURI !== undefined) set.redirect_uri = changes.redirectURI;
   if (changes.scopes !== undefined) set.scopes = changes.scopes.join(' ');
   if (changes.data !== undefined) set.data = JSON.stringify(changes.data);
+  if (changes.secretHash !== undefined) set.secret_hash = changes.secretHash;
   if (changes.owner !== undefined) {
     if (changes.owner !== null) await checkOwner(db, changes.owner);
     set.owner = changes.owner;

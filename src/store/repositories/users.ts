@@ -140,6 +140,16 @@ export function createUserRepository(db: Kysely<Database>, hooks: DialectHooks):
         .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
+    async setAdmin(username, isAdmin) {
+      const r = await db
+        .updateTable('users')
+        .set({ is_admin: hooks.bool(isAdmin) })
+        .where('username', '=', username)
+        .executeTakeFirst();
+      const updated = Number(r.numUpdatedRows) > 0;
+      if (updated) await hooks.notify({ aggregate: 'authz' });
+      return updated;
+    },
     async delete(username) {
       const deleted = await deleteUser(db, username);
       if (deleted) await hooks.notify({ aggregate: 'authz' });
