@@ -57,8 +57,18 @@ export function ensureUser(accounts: Accounts, username: string, origin: Origin)
   return user;
 }
 
-/** Magpie's `users:` section: a list of `{username, password, email, group}`. */
-export function readUsers(source: ParsedSource, section: unknown, accounts: Accounts, notes: Note[]): void {
+/**
+ * Magpie's `users:` section: a list of `{username, password, email, group}`. `fromVariable` says
+ * whether the value at an origin was a `${VAR}` reference in the file before expansion: a password
+ * written in clear is marked `literal` (refused unless clear passwords are allowed).
+ */
+export function readUsers(
+  source: ParsedSource,
+  section: unknown,
+  accounts: Accounts,
+  notes: Note[],
+  fromVariable: (origin: Origin) => boolean,
+): void {
   for (const [, entry, at] of entries(source, 'users', section, notes)) {
     const username = entry['username'];
     if (typeof username !== 'string' || username.trim() === '') {
@@ -75,8 +85,9 @@ export function readUsers(source: ParsedSource, section: unknown, accounts: Acco
     for (const [key, value] of Object.entries(entry)) {
       if (key === 'username') continue;
       if (key === 'password') {
-        if (typeof value === 'string' && value !== '') user.password = { plain: value };
-        else
+        if (typeof value === 'string' && value !== '') {
+          user.password = { plain: value, literal: !fromVariable(at(key)) };
+        } else
           notes.push({ severity: 'error', origin: at(key), message: 'password must be a non-empty string' });
       } else if (key === 'group') {
         readMembership(value, user, accounts, () => at(key), notes);

@@ -11,8 +11,15 @@
  * As Magpie does, every provider is read before any permission, so a permission in one file can
  * name a service of another: `readMagpieFiles` reads files together.
  */
-import { type DesiredState, emptyState, type Note } from '../model.js';
-import { expandVariables, type ParsedSource, parseSource, type SourceFile } from '../source.js';
+import { type DesiredServiceResource, type DesiredState, emptyState, type Note } from '../model.js';
+import {
+  expandVariables,
+  isVariableReference,
+  type ParsedSource,
+  parseSource,
+  type SourceFile,
+} from '../source.js';
+import { atKeys } from './key-origin.js';
 import { type Accounts, emptyAccounts, readGroups, readUsers } from './read-accounts.js';
 import { readPermissions } from './read-permissions.js';
 import { type Provider, readProviders } from './read-providers.js';
@@ -39,25 +46,30 @@ export function readMagpieFiles(
   for (const { source, sections } of sources) readProviders(source, sections['providers'], providers, notes);
   const accounts: Accounts = emptyAccounts();
   const state = emptyState();
-  for (const { source, sections } of sources) {
+  const resources: DesiredServiceResource[] = [];
+  for (const { source, sections, fromVariable } of sources) {
     readGroups(source, sections['groups'], accounts, notes);
-    readUsers(source, sections['users'], accounts, notes);
+    readUsers(source, sections['users'], accounts, notes, fromVariable);
     readPermissions(source, sections['permissions'], {
       providers,
       accounts,
       permissions: state.permissions,
+      resources,
       notes,
     });
   }
   for (const provider of providers.values()) if (provider.service) state.services.push(provider.service);
   state.users.push(...accounts.users.values());
   state.groups.push(...accounts.groups.values());
+  if (resources.length > 0) state.resources = resources;
   return state;
 }
 
 interface ReadSections {
   source: ParsedSource;
   sections: Record<string, unknown>;
+  /** Whether the value at `origin` (a key's position) was one `${VAR}` reference before expansion. */
+  fromVariable: (origin: string) => boolean;
 }
 
 function readSections(
@@ -75,11 +87,17 @@ function readSections(
       message: `variable ${name} is not set (set it, empty if that is meant)`,
     });
   });
+  const lines = file.text.split('\n');
+  const fromVariable = (origin: string): boolean => {
+    // expansion keeps the lines (values with a newline aside): the key's line of the original text
+    const line = lines[Number(/:(\d+):\d+$/.exec(origin)?.[1] ?? 0) - 1] ?? '';
+    const value = /^\s*(?:-\s+)?[\w"']+["']?\s*:\s*(.*?)\s*(?:#.*)?$/.exec(line)?.[1] ?? '';
+    return isVariableReference(value.replace(/^(["'])(.*)\1$/, '$2'));
+  };
   // an unset ${NAME} stays as $NAME, which parses in a flow list too, so the rest is still read
-  const parsed = parseSource(
-    { name: file.name, text: text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, '$$$1') },
-    notes,
-  );
+  const parsable = text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, '$$$1');
+  // notes about a key name the key's line, not the first line of a block under it
+  const parsed = atKeys(parseSource({ name: file.name, text: parsable }, notes), parsable);
   const value = parsed.value ?? {};
   if (typeof value !== 'object' || Array.isArray(value) || value === null) {
     notes.push({
@@ -87,7 +105,7 @@ function readSections(
       origin: file.name,
       message: 'a Magpie file is a mapping of sections (providers, permissions, users, groups)',
     });
-    return { source: parsed, sections: {} };
+    return { source: parsed, sections: {}, fromVariable };
   }
   const sections = value as Record<string, unknown>;
   for (const key of Object.keys(sections)) {
@@ -105,7 +123,7 @@ function readSections(
       });
     }
   }
-  return { source: parsed, sections };
+  return { source: parsed, sections, fromVariable };
 }
 
 /** `line:column` of the first reference to the variable `name` in `text`. */

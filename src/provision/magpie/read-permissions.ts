@@ -6,9 +6,15 @@
  * for an allow, which only narrows access, but an `error` for a deny: applying the files without it
  * would widen access.
  */
-import { isPermissionName, nameKey, permissionsFor, type ResourceKind } from '../../authz/model.js';
+import {
+  isPermissionName,
+  nameKey,
+  PATH_PERMISSIONS,
+  permissionsFor,
+  type ResourceKind,
+} from '../../authz/model.js';
 import { sanitizeName } from '../../registry/names.js';
-import type { DesiredPermission, Note, Origin } from '../model.js';
+import type { DesiredPermission, DesiredResource, DesiredServiceResource, Note, Origin } from '../model.js';
 import type { ParsedSource } from '../source.js';
 import { parseMagpiePermission } from './permission-string.js';
 import { type Accounts, ensureGroup, ensureUser, groupProblem, userProblem } from './read-accounts.js';
@@ -21,8 +27,21 @@ export interface PermissionContext {
   providers: ReadonlyMap<string, Provider>;
   accounts: Accounts;
   permissions: DesiredPermission[];
+  /** Resources of services no file read provides. */
+  resources: DesiredServiceResource[];
   notes: Note[];
 }
+
+/**
+ * Magpie resource types whose Twitcher kind is the same whatever the service type: what a resource
+ * of a service no file provides is taken to be.
+ */
+const KIND_ANYWHERE: Readonly<Record<string, ResourceKind>> = {
+  directory: 'path',
+  file: 'path',
+  route: 'path',
+  process: 'process',
+};
 
 export function readPermissions(source: ParsedSource, section: unknown, context: PermissionContext): void {
   if (section === undefined || section === null) return;
@@ -126,10 +145,17 @@ function readEntry(
       error(`"${permission.name}" is no permission Twitcher knows`, 'permission');
       return;
     }
+    kinds = segments.length > 0 ? guessKinds(segments, type ?? undefined, permission.name) : undefined;
     notes.push({
       severity: 'info',
       origin,
-      message: `service "${serviceName}" is provided by no file read: kept for the store's service of that name${segments.length ? `, whose resource /${segments.join('/')} must exist` : ''}`,
+      message: `service "${serviceName}" is provided by no file read: kept for the store's service of that name${
+        segments.length === 0
+          ? ''
+          : kinds
+            ? `, its resource /${segments.join('/')} taken to be a ${kinds[kinds.length - 1]}`
+            : `, whose resource /${segments.join('/')} must exist there (its kind cannot be told without the service's type)`
+      }`,
     });
   } else if (provider.mapping === undefined) {
     cannot(`the provider "${provider.magpieName}" is not carried`, 'service');
@@ -195,15 +221,56 @@ function readEntry(
     }
   }
   // a removal creates nothing: a resource made only to take a permission away would be left behind
-  if (action === 'create' && kinds && provider?.service) {
-    const resources = provider.service.resources;
-    for (let n = 1; n <= segments.length; n++) {
-      const path = segments.slice(0, n);
-      const key = path.map(nameKey).join('/');
-      if (resources.some((r) => r.path.map(nameKey).join('/') === key)) continue;
-      resources.push({ path, kind: kinds[n - 1] as ResourceKind, origin });
-    }
+  if (action !== 'create' || !kinds) return;
+  if (provider?.service) addResources(provider.service.resources, segments, kinds, origin);
+  else if (!provider) {
+    const own: DesiredResource[] = context.resources.filter((r) => r.service === serviceName);
+    const before = own.length;
+    addResources(own, segments, kinds, origin);
+    context.resources.push(...own.slice(before).map((r) => ({ ...r, service: serviceName })));
   }
+}
+
+/** Adds each level of `segments` not in `resources` yet. */
+function addResources(
+  resources: DesiredResource[],
+  segments: readonly string[],
+  kinds: readonly ResourceKind[],
+  origin: Origin,
+): void {
+  for (let n = 1; n <= segments.length; n++) {
+    const path = segments.slice(0, n);
+    const key = path.map(nameKey).join('/');
+    if (resources.some((r) => r.path.map(nameKey).join('/') === key)) continue;
+    resources.push({ path, kind: kinds[n - 1] as ResourceKind, origin });
+  }
+}
+
+/**
+ * The kinds of a resource path on a service of unknown type: from `type` when each Magpie type has
+ * one Twitcher kind anywhere, else `path` for the path permissions (read, write, browse), which
+ * every service type's paths take; undefined when it cannot be told.
+ */
+function guessKinds(
+  segments: readonly string[],
+  type: string | undefined,
+  permission: string,
+): ResourceKind[] | undefined {
+  if (type !== undefined) {
+    const types = type
+      .split('/')
+      .map((t) => t.trim().toLowerCase())
+      .filter((t) => t !== '');
+    const kinds = types.map((t) => KIND_ANYWHERE[t]);
+    if (kinds.some((k) => k === undefined)) return undefined;
+    if (kinds.length === segments.length) return kinds as ResourceKind[];
+    if (kinds.length === 1 && kinds[0] === 'path') return segments.map(() => 'path');
+    if (kinds.length === 1 && segments.length === 1) return kinds as ResourceKind[];
+    return undefined;
+  }
+  return (PATH_PERMISSIONS as readonly string[]).includes(permission)
+    ? segments.map(() => 'path')
+    : undefined;
 }
 
 type Grantee = DesiredPermission['grantee'];

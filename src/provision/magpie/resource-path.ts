@@ -12,7 +12,7 @@ export type ResolvedPath =
 
 /** Splits `/a/b/c` into its names; an empty name (`/a//c`, an empty variable) is a problem. */
 export function splitResource(resource: string): string[] | { problem: string } {
-  const trimmed = resource.trim().replace(/^\/+/, '').replace(/\/$/, '');
+  const trimmed = resource.trim().replace(/^\//, '').replace(/\/$/, '');
   if (trimmed === '') return [];
   const segments = trimmed.split('/');
   if (segments.some((s) => s.trim() === '')) {
