@@ -6,20 +6,14 @@
  * for an allow, which only narrows access, but an `error` for a deny: applying the files without it
  * would widen access.
  */
-import {
-  isPermissionName,
-  nameKey,
-  PATH_PERMISSIONS,
-  permissionsFor,
-  type ResourceKind,
-} from '../../authz/model.js';
+import { isPermissionName, nameKey, permissionsFor, type ResourceKind } from '../../authz/model.js';
 import { sanitizeName } from '../../registry/names.js';
 import type { DesiredPermission, DesiredResource, DesiredServiceResource, Note, Origin } from '../model.js';
 import type { ParsedSource } from '../source.js';
 import { parseMagpiePermission } from './permission-string.js';
 import { type Accounts, ensureGroup, ensureUser, groupProblem, userProblem } from './read-accounts.js';
 import type { Provider } from './read-providers.js';
-import { resolveResourcePath, splitResource } from './resource-path.js';
+import { guessResourceKinds, resolveResourcePath, splitResource } from './resource-path.js';
 
 const KEYS = new Set(['service', 'resource', 'type', 'user', 'group', 'permission', 'action']);
 
@@ -31,17 +25,6 @@ export interface PermissionContext {
   resources: DesiredServiceResource[];
   notes: Note[];
 }
-
-/**
- * Magpie resource types whose Twitcher kind is the same whatever the service type: what a resource
- * of a service no file provides is taken to be.
- */
-const KIND_ANYWHERE: Readonly<Record<string, ResourceKind>> = {
-  directory: 'path',
-  file: 'path',
-  route: 'path',
-  process: 'process',
-};
 
 export function readPermissions(source: ParsedSource, section: unknown, context: PermissionContext): void {
   if (section === undefined || section === null) return;
@@ -145,7 +128,8 @@ function readEntry(
       error(`"${permission.name}" is no permission Twitcher knows`, 'permission');
       return;
     }
-    kinds = segments.length > 0 ? guessKinds(segments, type ?? undefined, permission.name) : undefined;
+    kinds =
+      segments.length > 0 ? guessResourceKinds(segments, type ?? undefined, permission.name) : undefined;
     notes.push({
       severity: 'info',
       origin,
@@ -244,33 +228,6 @@ function addResources(
     if (resources.some((r) => r.path.map(nameKey).join('/') === key)) continue;
     resources.push({ path, kind: kinds[n - 1] as ResourceKind, origin });
   }
-}
-
-/**
- * The kinds of a resource path on a service of unknown type: from `type` when each Magpie type has
- * one Twitcher kind anywhere, else `path` for the path permissions (read, write, browse), which
- * every service type's paths take; undefined when it cannot be told.
- */
-function guessKinds(
-  segments: readonly string[],
-  type: string | undefined,
-  permission: string,
-): ResourceKind[] | undefined {
-  if (type !== undefined) {
-    const types = type
-      .split('/')
-      .map((t) => t.trim().toLowerCase())
-      .filter((t) => t !== '');
-    const kinds = types.map((t) => KIND_ANYWHERE[t]);
-    if (kinds.some((k) => k === undefined)) return undefined;
-    if (kinds.length === segments.length) return kinds as ResourceKind[];
-    if (kinds.length === 1 && kinds[0] === 'path') return segments.map(() => 'path');
-    if (kinds.length === 1 && segments.length === 1) return kinds as ResourceKind[];
-    return undefined;
-  }
-  return (PATH_PERMISSIONS as readonly string[]).includes(permission)
-    ? segments.map(() => 'path')
-    : undefined;
 }
 
 type Grantee = DesiredPermission['grantee'];

@@ -3,7 +3,7 @@
  * type for the last segment, or a path of types `/directory/directory/file`), checked against the
  * resource tree of the Magpie service type and turned into Twitcher resources.
  */
-import type { ResourceKind } from '../../authz/model.js';
+import { PATH_PERMISSIONS, type ResourceKind } from '../../authz/model.js';
 import type { MagpieServiceType } from './service-types.js';
 
 export type ResolvedPath =
@@ -74,4 +74,42 @@ export function resolveResourcePath(
     parent = chosen;
   }
   return { kinds };
+}
+
+/**
+ * Magpie resource types whose Twitcher kind is the same whatever the service type: what a resource
+ * of a service no file provides is taken to be.
+ */
+const KIND_ANYWHERE: Readonly<Record<string, ResourceKind>> = {
+  directory: 'path',
+  file: 'path',
+  route: 'path',
+  process: 'process',
+};
+
+/**
+ * The kinds of a resource path on a service of unknown type: from `type` when each Magpie type has
+ * one Twitcher kind anywhere, else `path` for the path permissions (read, write, browse), which
+ * every service type's paths take; undefined when it cannot be told.
+ */
+export function guessResourceKinds(
+  segments: readonly string[],
+  type: string | undefined,
+  permission: string,
+): ResourceKind[] | undefined {
+  if (type !== undefined) {
+    const types = type
+      .split('/')
+      .map((t) => t.trim().toLowerCase())
+      .filter((t) => t !== '');
+    const kinds = types.map((t) => KIND_ANYWHERE[t]);
+    if (kinds.some((k) => k === undefined)) return undefined;
+    if (kinds.length === segments.length) return kinds as ResourceKind[];
+    if (kinds.length === 1 && kinds[0] === 'path') return segments.map(() => 'path');
+    if (kinds.length === 1 && segments.length === 1) return kinds as ResourceKind[];
+    return undefined;
+  }
+  return (PATH_PERMISSIONS as readonly string[]).includes(permission)
+    ? segments.map(() => 'path')
+    : undefined;
 }
