@@ -343,8 +343,8 @@ describe('twitcherctl against a real Twitcher', () => {
     exits(await ctl([...asAdmin, 'unregister', 'busy']), 0);
   });
 
-  test('the environment: TWITCHER_URL, TWITCHER_USERNAME, TWITCHER_PASSWORD, TWITCHER_TOKEN', async () => {
-    const env = { TWITCHER_URL: app.url, TWITCHER_USERNAME: 'admin', TWITCHER_PASSWORD: ADMIN_PASSWORD };
+  test('the environment: TWITCHER_SERVER, TWITCHER_USERNAME, TWITCHER_PASSWORD, TWITCHER_TOKEN', async () => {
+    const env = { TWITCHER_SERVER: app.url, TWITCHER_USERNAME: 'admin', TWITCHER_PASSWORD: ADMIN_PASSWORD };
     // the real bin reads process.env
     assert.deepEqual(json(await ctlProcess(['list'], env)), []);
     // an option wins over the environment
@@ -367,7 +367,7 @@ describe('twitcherctl against a real Twitcher', () => {
     );
     assert.equal(token.scope, 'register');
     // the seeds' `twitcherctl -t TOKEN register`: a register token instead of the password
-    const byToken = { TWITCHER_URL: app.url, TWITCHER_TOKEN: token.access_token };
+    const byToken = { TWITCHER_SERVER: app.url, TWITCHER_TOKEN: token.access_token };
     assert.equal(
       json<{ name: string }>(await ctl(['register', 'http://127.0.0.1:5000/wps', '--name', 'tok'], byToken))
         .name,
@@ -533,7 +533,7 @@ describe('twitcherctl: bad input, one line and the right exit code', () => {
       new RegExp(`cannot reach ${url}/services: ECONNREFUSED`),
     );
     exits(
-      await ctl(['gentoken', '-i', 'a', '-s', 'b'], { TWITCHER_URL: url }),
+      await ctl(['gentoken', '-i', 'a', '-s', 'b'], { TWITCHER_SERVER: url }),
       3,
       new RegExp(`${url}/oauth/token`),
     );
@@ -566,7 +566,7 @@ describe('twitcherctl: bad input, one line and the right exit code', () => {
   test('malformed URL → 2', async () => {
     exits(await ctl(['-s', 'localhost:8000', '-p', 'x', 'list']), 2, /server URL "localhost:8000" is not an/);
     exits(await ctl(['-s', 'ftp://example.org', 'list']), 2, /not an http or https URL/);
-    exits(await ctl(['list'], { TWITCHER_URL: 'nonsense' }), 2, /TWITCHER_URL/);
+    exits(await ctl(['list'], { TWITCHER_SERVER: 'nonsense' }), 2, /TWITCHER_SERVER/);
     exits(await ctl([...asAdmin, 'register', 'not-a-url']), 2, /"not-a-url" is not an absolute URL/);
     exits(await ctl([...asAdmin, 'register', 'file:///etc/passwd']), 2, /not an http or https URL/);
   });
@@ -659,7 +659,7 @@ describe("the seeds' tutorial, with the real PyWPS", () => {
     if (!requirePeer(t, 'pywps')) return;
     const wps = await startPyWPS();
     t.after(() => wps.stop());
-    const env = { TWITCHER_URL: app.url, TWITCHER_PASSWORD: ADMIN_PASSWORD };
+    const env = { TWITCHER_SERVER: app.url, TWITCHER_PASSWORD: ADMIN_PASSWORD };
 
     const emu = json<{ name: string; auth: string }>(await ctl(['register', wps.url, '--name', 'emu'], env));
     assert.deepEqual([emu.name, emu.auth], ['emu', 'token']);
