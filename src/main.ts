@@ -51,7 +51,10 @@ export async function start(options: StartOptions = {}): Promise<Running> {
     env: options.env ?? process.env,
     ...(options.overrides && { overrides: options.overrides }),
   });
-  const deps = await assembleDeps(config, { ...(options.announce && { announce: options.announce }) });
+  const deps = await assembleDeps(config, {
+    ...(options.announce && { announce: options.announce }),
+    ...(options.env && { env: options.env }),
+  });
   // unreadable TLS files…: one line, not a stack
   const drainer = new ConnectionDrainer();
   const app = await startupStep('cannot set up the server', () =>

@@ -9,6 +9,7 @@ import { runClusterPrimary, runsAsCluster } from '../cluster.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { start } from '../main.js';
 import { startPrimaryMetrics } from '../metrics/cluster.js';
+import { PROVISION_USAGE, runProvisionCommand } from '../provision/cli.js';
 import { serveRateLimitsToWorkers } from '../ratelimit/serve-workers.js';
 import { PACKAGE } from '../version.js';
 
@@ -18,6 +19,7 @@ Commands:
   serve            start the server (what \`npm start\` runs)
   migrate          apply the pending database migrations and exit
   hash-password    read a password on standard input, print its hash (for admin.passwordHash)
+${PROVISION_USAGE}
 
 Options:
   -c, --config FILE   YAML or JSON configuration file (or TWITCHER_CONFIG)
@@ -27,7 +29,37 @@ Options:
 Settings come from the file and TWITCHER_* environment variables; see docs/configuration.md.
 Example: TWITCHER_PORT=8080 twitcher serve --config twitcher.yaml`;
 
+/** `-c FILE` / `--config FILE` / `--config=FILE` taken out of `argv` (provisioning commands have options of their own). */
+function takeConfig(argv: string[]): { config: string | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let config: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '-c' || a === '--config') config = argv[++i];
+    else if (a.startsWith('--config=')) config = a.slice('--config='.length);
+    else rest.push(a);
+  }
+  return { config, rest };
+}
+
+const PROVISION_COMMANDS = new Set(['apply', 'export', 'import']);
+
 async function main(argv: string[]): Promise<number> {
+  const { config: provisionConfig, rest } = takeConfig(argv);
+  const first = rest[0];
+  if (
+    first !== undefined &&
+    PROVISION_COMMANDS.has(first) &&
+    !rest.includes('-h') &&
+    !rest.includes('--help')
+  ) {
+    const config = loadConfig({ file: provisionConfig, env: process.env });
+    return runProvisionCommand(first as 'apply' | 'export' | 'import', rest.slice(1), config, {
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+      env: process.env,
+    });
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({

@@ -5,18 +5,12 @@
 import { TwitcherError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { mergeStates } from './merge.js';
-import type { Note, ReadResult } from './model.js';
+import type { Note, PlannedChange, ReadResult } from './model.js';
+
+export type { PlannedChange };
+
 import { checkReferences, type PlanOptions, planSteps, type ResourceIds } from './plan.js';
 import { pathKey, readSnapshot } from './snapshot.js';
-
-export interface PlannedChange {
-  action: 'add' | 'change' | 'remove';
-  kind: 'service' | 'resource' | 'user' | 'group' | 'membership' | 'client' | 'permission';
-  /** What it is: `emu`, `emu /outputs/2026`, `alice in researchers`, `group:anonymous execute on emu /hello`. */
-  key: string;
-  /** For a change: `field: before → after` lines. */
-  details: string[];
-}
 
 export interface ApplyOptions {
   /** Remove what the state no longer names. */
@@ -97,7 +91,7 @@ function failOnErrors(notes: readonly Note[]): void {
   const errors = notes.filter((n) => n.severity === 'error');
   if (errors.length === 0) return;
   throw new TwitcherError('provisioning_failed', {
-    description: `${errors.length} problem${errors.length === 1 ? '' : 's'} in the provisioning files; nothing was applied.`,
+    description: `${errors.length} problem${errors.length === 1 ? '' : 's'} in what was read; nothing was applied.`,
     fields: errors.map((n) => ({ field: n.origin, message: n.message })),
   });
 }

@@ -121,3 +121,13 @@ export interface ReadResult {
   state: DesiredState;
   notes: Note[];
 }
+
+/** One step of a plan, as `twitcher apply --dry-run` shows it. */
+export interface PlannedChange {
+  action: 'add' | 'change' | 'remove';
+  kind: 'service' | 'resource' | 'user' | 'group' | 'membership' | 'client' | 'permission';
+  /** What it is: `emu`, `emu /outputs/2026`, `alice in researchers`, `group:anonymous execute on emu /hello`. */
+  key: string;
+  /** For a change: `field: before → after` lines. */
+  details: string[];
+}

@@ -1,6 +1,7 @@
 /**
- * A permission as files write it: `name`, `name-access` or `name-access-scope` (Magpie's three
- * spellings, e.g. `read-deny-match`), or `{name, access, scope}`; allow and recursive by default.
+ * A permission as files write it (Magpie's spellings, `magpie/permissions.py`): `name`,
+ * `name-access`, `name-scope` or `name-access-scope` (`read`, `read-deny`, `read-match`,
+ * `browse-deny-recursive`), or `{name, access, scope}`; allow and recursive by default.
  */
 import { ACCESSES, type Access, SCOPES, type Scope } from '../authz/model.js';
 
@@ -12,39 +13,44 @@ export interface PermissionText {
 
 /** The permission, or a message saying what is wrong. */
 export function parsePermission(value: unknown): PermissionText | { problem: string } {
-  if (typeof value === 'string') {
-    const parts = value.trim().toLowerCase().split('-');
-    const [name, access = 'allow', scope = 'recursive', ...rest] = parts;
-    if (!name || rest.length > 0)
-      return { problem: `"${value}" is not name, name-access or name-access-scope` };
-    return check(name, access, scope, value);
-  }
+  if (typeof value === 'string') return fromParts(value.trim().toLowerCase().split('-'), value);
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const { name, access = 'allow', scope = 'recursive', ...rest } = value as Record<string, unknown>;
-    const extra = Object.keys(rest);
-    if (extra.length > 0) return { problem: `unknown field(s) ${extra.join(', ')} (name, access, scope)` };
-    if (typeof name !== 'string' || name.trim() === '') return { problem: 'name must be a permission name' };
-    if (typeof access !== 'string' || typeof scope !== 'string') {
-      return { problem: 'access and scope must be strings' };
+    const { name, access, scope, ...rest } = value as Record<string, unknown>;
+    const unknown = Object.keys(rest);
+    if (unknown.length > 0)
+      return { problem: `has unknown keys: ${unknown.join(', ')} (name, access, scope)` };
+    if (typeof name !== 'string' || name.trim() === '') return { problem: 'needs a name' };
+    for (const [key, given] of [
+      ['access', access],
+      ['scope', scope],
+    ] as const) {
+      if (given !== undefined && given !== null && typeof given !== 'string') {
+        return { problem: `${key} must be a string` };
+      }
     }
-    return check(name.trim().toLowerCase(), access.toLowerCase(), scope.toLowerCase(), JSON.stringify(value));
+    const parts = [
+      name,
+      (access as string | undefined) ?? 'allow',
+      (scope as string | undefined) ?? 'recursive',
+    ];
+    return fromParts(
+      parts.map((p) => p.trim().toLowerCase()),
+      JSON.stringify(value),
+    );
   }
-  return { problem: 'must be a string such as read-allow-recursive, or {name, access, scope}' };
+  return { problem: 'must be a string such as "read-allow-recursive" or an object {name, access, scope}' };
 }
 
-function check(
-  name: string,
-  access: string,
-  scope: string,
-  shown: string,
-): PermissionText | { problem: string } {
-  if (!(ACCESSES as readonly string[]).includes(access)) {
-    return { problem: `${shown}: access must be ${ACCESSES.join(' or ')}, not "${access}"` };
-  }
-  if (!(SCOPES as readonly string[]).includes(scope)) {
-    return { problem: `${shown}: scope must be ${SCOPES.join(' or ')}, not "${scope}"` };
-  }
-  return { name, access: access as Access, scope: scope as Scope };
+function fromParts(parts: string[], shown: string): PermissionText | { problem: string } {
+  // `read-match` (Weaver's Birdhouse file): a scope right after the name, access allow
+  if (parts.length === 2 && SCOPES.some((s) => s === parts[1])) parts.splice(1, 0, 'allow');
+  const [name, access = 'allow', scope = 'recursive', ...extra] = parts;
+  if (!name || extra.length > 0) return { problem: `"${shown}" is not name[-access][-scope]` };
+  const a = ACCESSES.find((x) => x === access);
+  if (!a) return { problem: `"${access}" is no access (${ACCESSES.join(', ')})` };
+  const s = SCOPES.find((x) => x === scope);
+  if (!s) return { problem: `"${scope}" is no scope (${SCOPES.join(', ')})` };
+  return { name, access: a, scope: s };
 }
 
 /** `name-access-scope`, the one spelling `twitcher export` writes. */

@@ -20,9 +20,8 @@ import { tokenDataProblems } from '../oauth/token-data.js';
 import { type Service, toServiceJSON } from '../registry/service.js';
 import type { TransactionRepositories } from '../store/types.js';
 import { certificateDNProblem, MIN_PASSWORD, USERNAME } from '../users/users.js';
-import type { PlannedChange } from './apply.js';
 import { describePermission, granteeLabel, type Merged, permissionKey } from './merge.js';
-import type { DesiredPermission, Note, SecretInput } from './model.js';
+import type { DesiredPermission, Note, PlannedChange, SecretInput } from './model.js';
 import { formatResourcePath } from './permission-text.js';
 import { pathKey, type Snapshot } from './snapshot.js';
 

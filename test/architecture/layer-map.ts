@@ -53,6 +53,9 @@ const RULES: ReadonlyArray<readonly [string | RegExp, string]> = [
   [/-routes\.ts$/, 'http'],
   ['http/', 'http'],
   ['api/', 'http'],
+  // the provisioning commands open the configured store, as the server does
+  ['provision/cli.ts', 'app'],
+  ['provision/', 'services'],
   ['registry/', 'services'],
   ['auth/', 'services'],
   ['authz/', 'services'],

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseMagpiePermission } from '../../src/provision/magpie/permission-string.js';
 import { readMagpieFile, readMagpieFiles } from '../../src/provision/magpie/read-magpie.js';
 import type { DesiredState, Note } from '../../src/provision/model.js';
+import { parsePermission } from '../../src/provision/permission-text.js';
 
 function read(
   text: string,
@@ -48,7 +48,7 @@ describe('Magpie permission spellings', () => {
   ];
   for (const [input, expected] of table) {
     test(`${JSON.stringify(input)}`, () => {
-      const got = parseMagpiePermission(input);
+      const got = parsePermission(input);
       if (typeof expected === 'string') {
         assert.ok('problem' in got && got.problem.includes(expected), JSON.stringify(got));
       } else assert.deepEqual(got, expected);

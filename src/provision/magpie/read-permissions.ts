@@ -9,8 +9,8 @@
 import { isPermissionName, nameKey, permissionsFor, type ResourceKind } from '../../authz/model.js';
 import { sanitizeName } from '../../registry/names.js';
 import type { DesiredPermission, DesiredResource, DesiredServiceResource, Note, Origin } from '../model.js';
+import { parsePermission } from '../permission-text.js';
 import type { ParsedSource } from '../source.js';
-import { parseMagpiePermission } from './permission-string.js';
 import { type Accounts, ensureGroup, ensureUser, groupProblem, userProblem } from './read-accounts.js';
 import type { Provider } from './read-providers.js';
 import { guessResourceKinds, resolveResourcePath, splitResource } from './resource-path.js';
@@ -77,7 +77,7 @@ function readEntry(
     error('needs a service', 'service');
     return;
   }
-  const permission = parseMagpiePermission(entry['permission']);
+  const permission = parsePermission(entry['permission']);
   if ('problem' in permission) {
     error(`permission ${permission.problem}`, 'permission');
     return;
