@@ -13,8 +13,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/types.js';
 
 const ADMIN = 'admin';
-const HASH =
-  'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA$' + 'A'.repeat(86);
+const HASH = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA$' + 'A'.repeat(86);
 
 const SITE = `format: twitcher/v1
 services:
@@ -147,7 +146,10 @@ test('a change shows field by field; access and scope changes replace the permis
   assert.deepEqual(byKind['change permission']?.details, ['was execute-allow-match']);
   assert.equal(plan.changes.length, 3);
   const perms = await store.permissions.list({ group: 'researchers' });
-  assert.deepEqual(perms.map((p) => p.access), ['deny']);
+  assert.deepEqual(
+    perms.map((p) => p.access),
+    ['deny'],
+  );
 });
 
 test('without --prune nothing is removed; with it, what the files no longer name goes', async (t) => {
@@ -182,7 +184,10 @@ permissions:
     'service thredds',
     'user bob',
   ]);
-  assert.deepEqual((await store.services.list()).map((s) => s.name), ['emu']);
+  assert.deepEqual(
+    (await store.services.list()).map((s) => s.name),
+    ['emu'],
+  );
   assert.ok(await store.groups.get('anonymous'), 'special groups stay');
   // the administrator is never pruned
   await store.users.create({ username: ADMIN, passwordHash: HASH, isAdmin: true });
