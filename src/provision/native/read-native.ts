@@ -32,6 +32,13 @@ export interface NativeReadOptions {
    * that came over the admin API, already expanded by twitcherctl where the files are.
    */
   expand: boolean;
+  /**
+   * A state sent over the admin API (`twitcherctl apply`, src/provision/native/write-state.ts): a field
+   * left out stays undefined ("keep what the store has", as Magpie's files mean it) instead of taking
+   * its default, and a top-level `resources: {SERVICE: {/path: kind}}` names resources of services
+   * the document may not define. Services are whole either way.
+   */
+  partial?: boolean | undefined;
 }
 
 type Path = (string | number)[];
@@ -71,7 +78,7 @@ export function readNative(source: ParsedSource, notes: Note[], options: NativeR
     error([], 'must be a mapping with format, services, groups, users, clients and permissions');
     return state;
   }
-  unknownKeys(doc, TOP_KEYS, [], error);
+  unknownKeys(doc, options.partial ? [...TOP_KEYS, 'resources'] : TOP_KEYS, [], error);
   if (doc['format'] !== NATIVE_FORMAT) error(['format'], `must be ${NATIVE_FORMAT}`);
   const section = (key: string): Record<string, unknown> => {
     const v = doc[key];
@@ -98,6 +105,12 @@ export function readNative(source: ParsedSource, notes: Note[], options: NativeR
   for (const [id, v] of Object.entries(section('clients'))) {
     at = ['clients', id];
     readClient(ctx, id, v);
+  }
+  if (options.partial) {
+    for (const [service, v] of Object.entries(section('resources'))) {
+      at = ['resources', service];
+      readServiceResources(ctx, service, v);
+    }
   }
   const perms = doc['permissions'];
   if (perms !== undefined && perms !== null) {
@@ -164,27 +177,40 @@ function readService(ctx: Ctx, name: string, value: unknown): void {
       ctx.error(known ? [...path, f.field] : path, `${f.field === '' ? '' : `${f.field} `}${f.message}`);
     }
   }
-  const list: DesiredResource[] = [];
-  if (resources !== undefined && resources !== null) {
-    if (!isMapping(resources)) ctx.error([...path, 'resources'], 'must be a mapping of /path: kind');
-    else {
-      for (const [text, kind] of Object.entries(resources)) {
-        const at = [...path, 'resources', text];
-        const parsed = parseResourcePath(text);
-        if ('problem' in parsed) ctx.error(at, parsed.problem);
-        else if (parsed.length === 0) ctx.error(at, 'must name a resource under the service, not "/"');
-        else if (typeof kind !== 'string' || !(RESOURCE_KINDS as readonly string[]).includes(kind)) {
-          ctx.error(at, `kind must be one of ${RESOURCE_KINDS.join(', ')}`);
-        } else if (service && !KINDS_BY_SERVICE_TYPE[service.type].includes(kind as ResourceKind)) {
-          ctx.error(
-            at,
-            `a ${service.type} service holds ${KINDS_BY_SERVICE_TYPE[service.type].join(' and ')} resources, not ${kind}`,
-          );
-        } else list.push({ path: parsed, kind: kind as ResourceKind, origin: ctx.source.at(at) });
-      }
-    }
-  }
+  const list = readResources(ctx, [...path, 'resources'], resources, service);
   if (service) ctx.state.services.push({ service, resources: list, origin: ctx.source.at(path) });
+}
+
+/** `/path: kind` entries at `path`; the kinds checked against the service's type when it is known. */
+function readResources(ctx: Ctx, path: Path, resources: unknown, service?: Service): DesiredResource[] {
+  const list: DesiredResource[] = [];
+  if (resources === undefined || resources === null) return list;
+  if (!isMapping(resources)) {
+    ctx.error(path, 'must be a mapping of /path: kind');
+    return list;
+  }
+  for (const [text, kind] of Object.entries(resources)) {
+    const at = [...path, text];
+    const parsed = parseResourcePath(text);
+    if ('problem' in parsed) ctx.error(at, parsed.problem);
+    else if (parsed.length === 0) ctx.error(at, 'must name a resource under the service, not "/"');
+    else if (typeof kind !== 'string' || !(RESOURCE_KINDS as readonly string[]).includes(kind)) {
+      ctx.error(at, `kind must be one of ${RESOURCE_KINDS.join(', ')}`);
+    } else if (service && !KINDS_BY_SERVICE_TYPE[service.type].includes(kind as ResourceKind)) {
+      ctx.error(
+        at,
+        `a ${service.type} service holds ${KINDS_BY_SERVICE_TYPE[service.type].join(' and ')} resources, not ${kind}`,
+      );
+    } else list.push({ path: parsed, kind: kind as ResourceKind, origin: ctx.source.at(at) });
+  }
+  return list;
+}
+
+/** The partial format's `resources: {SERVICE: {/path: kind}}`: resources of any service, defined here or not. */
+function readServiceResources(ctx: Ctx, service: string, value: unknown): void {
+  const list = readResources(ctx, ['resources', service], value);
+  if (list.length === 0) return;
+  ctx.state.resources = [...(ctx.state.resources ?? []), ...list.map((r) => ({ ...r, service }))];
 }
 
 function readGroup(ctx: Ctx, name: string, value: unknown): void {
@@ -195,7 +221,11 @@ function readGroup(ctx: Ctx, name: string, value: unknown): void {
     return;
   }
   unknownKeys(v, GROUP_KEYS, path, ctx.error);
-  const group: DesiredGroup = { name, priority: 0, description: '', origin: ctx.source.at(path) };
+  const group: DesiredGroup = {
+    name,
+    ...(!ctx.options.partial && { priority: 0, description: '' }),
+    origin: ctx.source.at(path),
+  };
   if (v['priority'] !== undefined) {
     if (!Number.isInteger(v['priority'])) ctx.error([...path, 'priority'], 'must be an integer');
     else group.priority = v['priority'] as number;
@@ -264,8 +294,7 @@ function readUser(ctx: Ctx, name: string, value: unknown): void {
   const user: DesiredUser = {
     username: name,
     ...(password && { password }),
-    admin: false,
-    certificateDN: null,
+    ...(!ctx.options.partial && { admin: false, certificateDN: null }),
     groups: [],
     origin: ctx.source.at(path),
   };
@@ -274,7 +303,8 @@ function readUser(ctx: Ctx, name: string, value: unknown): void {
     else user.admin = v['admin'];
   }
   const dn = v['certificateDN'];
-  if (dn !== undefined && dn !== null) {
+  if (dn === null) user.certificateDN = null;
+  else if (dn !== undefined) {
     if (typeof dn !== 'string') ctx.error([...path, 'certificateDN'], 'must be a DN string or null');
     else user.certificateDN = ctx.expand(dn);
   }
@@ -301,12 +331,14 @@ function readClient(ctx: Ctx, clientId: string, value: unknown): void {
   const secret = readSecret(ctx, value, path, { plain: 'secret', hash: 'secretHash', file: ['secretFile'] });
   const client: DesiredClient = {
     clientId,
-    name: 'client',
     ...(secret && { secret }),
-    redirectURI: '',
-    scopes: ['compute'],
-    data: {},
-    owner: null,
+    ...(!ctx.options.partial && {
+      name: 'client',
+      redirectURI: '',
+      scopes: ['compute'],
+      data: {},
+      owner: null,
+    }),
     origin: ctx.source.at(path),
   };
   const str = (key: 'name' | 'redirectURI' | 'owner'): string | undefined => {
@@ -318,9 +350,13 @@ function readClient(ctx: Ctx, clientId: string, value: unknown): void {
     }
     return ctx.expand(s);
   };
-  client.name = str('name') ?? client.name;
-  client.redirectURI = str('redirectURI') ?? client.redirectURI;
-  client.owner = str('owner') ?? null;
+  const name = str('name');
+  if (name !== undefined) client.name = name;
+  const redirectURI = str('redirectURI');
+  if (redirectURI !== undefined) client.redirectURI = redirectURI;
+  const owner = str('owner');
+  if (owner !== undefined) client.owner = owner;
+  else if (value['owner'] === null || !ctx.options.partial) client.owner = null;
   if (value['scopes'] !== undefined) client.scopes = stringList(ctx, value['scopes'], [...path, 'scopes']);
   const data = value['data'];
   if (data !== undefined && data !== null) {
@@ -376,4 +412,12 @@ function readPermission(ctx: Ctx, index: number, value: unknown): void {
       origin: ctx.source.at(path),
     });
   }
+}
+
+/**
+ * A document given as plain values (JSON over the admin API), as a source whose origins are the
+ * document's paths: `request:services.emu`, `request:permissions.3`.
+ */
+export function valueSource(name: string, value: unknown): ParsedSource {
+  return { name, value, at: (path) => (path.length === 0 ? name : `${name}:${path.join('.')}`) };
 }

@@ -1,0 +1,85 @@
+/**
+ * A desired state written back as a native document in the partial mode (`readNative` with
+ * `partial: true`): how `twitcherctl apply` sends what it read where the files are to the admin API.
+ * Only the fields the state defines are written, so that "keep what the store has" (a field Magpie's
+ * files do not give) survives the trip. A clear secret travels in clear (`password`, `secret`), as
+ * `PUT /users/{name}/password` takes one, and is hashed by the server; a hash stays a hash.
+ */
+import { toServiceJSON } from '../../registry/service.js';
+import type { DesiredResource, DesiredState, SecretInput } from '../model.js';
+import { formatResourcePath } from '../permission-text.js';
+import { NATIVE_FORMAT } from './read-native.js';
+
+/** The document: plain values, ready for JSON. Origins are not carried (the server gives its own). */
+export function stateToDocument(state: DesiredState): Record<string, unknown> {
+  const services = Object.fromEntries(
+    state.services.map((s) => {
+      const { name: _name, public: _public, ...fields } = toServiceJSON(s.service);
+      return [s.service.name, { ...fields, ...resourcesOf(s.resources) }];
+    }),
+  );
+  const groups = Object.fromEntries(
+    state.groups.map((g) => [g.name, defined({ priority: g.priority, description: g.description })]),
+  );
+  const users = Object.fromEntries(
+    state.users.map((u) => [
+      u.username,
+      defined({
+        ...secretOf(u.password, 'password', 'passwordHash'),
+        admin: u.admin,
+        certificateDN: u.certificateDN,
+        ...(u.groups.length > 0 && { groups: [...u.groups] }),
+      }),
+    ]),
+  );
+  const clients = Object.fromEntries(
+    state.clients.map((c) => [
+      c.clientId,
+      defined({
+        name: c.name,
+        ...secretOf(c.secret, 'secret', 'secretHash'),
+        redirectURI: c.redirectURI,
+        scopes: c.scopes && [...c.scopes],
+        data: c.data && { ...c.data },
+        owner: c.owner,
+      }),
+    ]),
+  );
+  const resources: Record<string, Record<string, string>> = {};
+  for (const r of state.resources ?? []) {
+    const list = (resources[r.service] ??= {});
+    list[formatResourcePath(r.path)] = r.kind;
+  }
+  const permissions = state.permissions.map((p) => ({
+    service: p.service,
+    ...(p.resource.length > 0 && { resource: formatResourcePath(p.resource) }),
+    ...(p.grantee.user !== undefined ? { user: p.grantee.user } : { group: p.grantee.group }),
+    // the object form: a name is never split at a '-'
+    permission: { name: p.permission, access: p.access, scope: p.scope },
+    ...(p.action === 'remove' && { action: 'remove' }),
+  }));
+  return {
+    format: NATIVE_FORMAT,
+    services,
+    groups,
+    users,
+    clients,
+    ...(Object.keys(resources).length > 0 && { resources }),
+    permissions,
+  };
+}
+
+function resourcesOf(list: readonly DesiredResource[]): { resources?: Record<string, string> } {
+  if (list.length === 0) return {};
+  return { resources: Object.fromEntries(list.map((r) => [formatResourcePath(r.path), r.kind])) };
+}
+
+function secretOf(secret: SecretInput | undefined, plain: string, hash: string): Record<string, string> {
+  if (secret === undefined) return {};
+  return secret.plain !== undefined ? { [plain]: secret.plain } : { [hash]: secret.hash };
+}
+
+/** The object without its undefined members (JSON would drop them anyway; tests compare objects). */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
