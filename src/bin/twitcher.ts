@@ -7,9 +7,12 @@ import { handleStopSignals } from '../app/stop-signals.js';
 import { hashPassword } from '../auth/password.js';
 import { runClusterPrimary, runsAsCluster } from '../cluster.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { TwitcherError } from '../errors.js';
 import { start } from '../main.js';
 import { startPrimaryMetrics } from '../metrics/cluster.js';
 import { PROVISION_USAGE, runProvisionCommand } from '../provision/cli.js';
+import { describeProblems } from '../provision/describe-problems.js';
+import { provisionAtStart } from '../provision/provision-at-start.js';
 import { serveRateLimitsToWorkers } from '../ratelimit/serve-workers.js';
 import { PACKAGE } from '../version.js';
 
@@ -116,6 +119,20 @@ async function serve(configFile: string | undefined): Promise<number> {
       () => startPrimaryMetrics(settings),
     );
     await serveRateLimitsToWorkers(settings.ratelimit);
+    if (settings.provision.files.length > 0) {
+      // applied once, by the primary, before any worker reads the store; the workers skip it
+      await startupStep('cannot apply provision.files', async () => {
+        const store = await openConfiguredStore(settings);
+        try {
+          await provisionAtStart(settings, store, process.env, (t) => process.stderr.write(t));
+        } catch (err) {
+          throw err instanceof TwitcherError ? new Error(describeProblems(err)) : err;
+        } finally {
+          await store.close();
+        }
+      });
+      process.env['TWITCHER_PROVISION_FILES'] = '';
+    }
     runClusterPrimary(settings.server.workers, (m) => process.stderr.write(`twitcher: ${m}\n`), {
       drainTimeout: settings.server.drainTimeout,
       // SIGHUP: the file and the environment read again and validated, as at the start
