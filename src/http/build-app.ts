@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { authzRoutes } from '../api/authz-routes.js';
 import { clientsRoutes } from '../api/clients-routes.js';
+import { provisionRoutes } from '../api/provision-routes.js';
 import { createRequireAdmin, createRequireAdminOrScope } from '../api/require-admin.js';
 import { servicesRoutes } from '../api/services-routes.js';
 import { usersRoutes } from '../api/users-routes.js';
@@ -170,6 +171,11 @@ async function registerRoutes(app: FastifyInstance, config: Config, deps: AppDep
     store: deps.store,
     registry: deps.registry,
     accessControl: deps.accessControl,
+    requireAdmin,
+  });
+  await app.register(provisionRoutes, {
+    store: deps.store,
+    adminUsername: config.admin.username,
     requireAdmin,
   });
   if (deps.certificateBackend) {

@@ -47,8 +47,7 @@ export function stateToDocument(state: DesiredState): Record<string, unknown> {
   );
   const resources: Record<string, Record<string, string>> = {};
   for (const r of state.resources ?? []) {
-    const list = (resources[r.service] ??= {});
-    list[formatResourcePath(r.path)] = r.kind;
+    resources[r.service] = { ...resources[r.service], [formatResourcePath(r.path)]: r.kind };
   }
   const permissions = state.permissions.map((p) => ({
     service: p.service,
