@@ -13,7 +13,7 @@ export const ProvisionDocument = Type.Object(
     description:
       "Twitcher's provisioning format (docs/provisioning.md) in its partial mode: a field left out keeps " +
       'what the store has; `resources: {SERVICE: {/path: kind}}` names resources of any service; ' +
-      '`password`/`secret` in clear are hashed here, files and `${VAR}` are not read (twitcherctl does that).',
+      '`password`/`secret` in clear are hashed here, password files and variables are not read (twitcherctl does that).',
   },
 );
 
