@@ -9,6 +9,8 @@ export interface StoreFactory {
   open(): Promise<Store>;
   /** A second store on the same database as `store` (another instance), when the dialect can. */
   openSibling?(store: Store): Promise<Store>;
+  /** How many sessions of the database wait on a lock now (PostgreSQL's pg_stat_activity). */
+  lockWaiters?(): Promise<number>;
 }
 
 const svc = (name: string, over: Partial<Service> = {}): Service => ({
@@ -260,6 +262,67 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.match(d.version, /^\d+\.\d+/);
     });
 
+    withStore(
+      'a transaction commits its writes together and announces them after the commit',
+      async (store) => {
+        const heard: ChangeEvent[] = [];
+        const off = store.changes.subscribe((e) => heard.push(e));
+        await store.transaction(async (tx) => {
+          await tx.services.create(svc('tx-one'));
+          await tx.groups.create({ name: 'tx-group', priority: 1, description: '' });
+          assert.deepEqual(heard, [], 'nothing is announced before the commit');
+        });
+        off();
+        assert.equal(heard.length, 1);
+        assert.equal((await store.services.get('tx-one'))?.name, 'tx-one');
+        assert.equal((await store.groups.get('tx-group'))?.priority, 1);
+      },
+    );
+
+    withStore('a transaction that throws leaves nothing behind and announces nothing', async (store) => {
+      const heard: ChangeEvent[] = [];
+      const off = store.changes.subscribe((e) => heard.push(e));
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.services.create(svc('tx-gone'));
+          await tx.groups.create({ name: 'tx-gone-group', priority: 0, description: '' });
+          // a refusal of the store itself (PostgreSQL then aborts the transaction)
+          await tx.services.create(svc('tx-gone'));
+        }),
+        isDuplicate,
+      );
+      off();
+      assert.deepEqual(heard, []);
+      assert.equal(await store.services.get('tx-gone'), undefined);
+      assert.equal(await store.groups.get('tx-gone-group'), undefined);
+    });
+
+    withStore(
+      'put inside a transaction replaces an existing service (no failed insert first)',
+      async (store) => {
+        await store.services.create(svc('tx-put'));
+        const result = await store.transaction((tx) =>
+          tx.services.put(svc('tx-put', { url: 'http://127.0.0.1:1/x' })),
+        );
+        assert.equal(result.created, false);
+        assert.equal((await store.services.get('tx-put'))?.url, 'http://127.0.0.1:1/x');
+        const added = await store.transaction((tx) => tx.services.put(svc('tx-new')));
+        assert.equal(added.created, true);
+      },
+    );
+
+    withStore('the provisioning lock keeps the digest of the files last applied', async (store) => {
+      const before = await store.transaction((tx) => tx.lockProvisioning());
+      assert.deepEqual(before, { digest: '', appliedAt: 0 });
+      await store.transaction(async (tx) => {
+        await tx.lockProvisioning();
+        await tx.recordProvisioning('abc123');
+      });
+      const after = await store.transaction((tx) => tx.lockProvisioning());
+      assert.equal(after.digest, 'abc123');
+      assert.ok(after.appliedAt > 0);
+    });
+
     if (factory.openSibling) {
       const openSibling = factory.openSibling;
       test('audit: two instances writing the same aggregated key share one row', async (t) => {
@@ -288,6 +351,47 @@ export function storeContract(name: string, factory: StoreFactory): void {
           rows.map((r) => r.count),
           [17],
         );
+      });
+
+      test('the provisioning lock makes a second instance wait for the first to commit', async (t) => {
+        const a = await factory.open();
+        t.after(() => a.close());
+        const lockWaiters = factory.lockWaiters;
+        if (!lockWaiters) {
+          // one SQLite connection per process: a sibling in the same process would block the thread
+          t.skip('SQLite: instances in separate processes (test/provision/provision-at-start.test.ts)');
+          return;
+        }
+        const b = await openSibling(a);
+        t.after(() => b.close());
+        let release: () => void = () => undefined;
+        const gate = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let aLocked: () => void = () => undefined;
+        const locked = new Promise<void>((resolve) => {
+          aLocked = resolve;
+        });
+        const order: string[] = [];
+        const first = a.transaction(async (tx) => {
+          await tx.lockProvisioning();
+          aLocked();
+          await tx.services.create(svc('locked-first'));
+          await gate;
+          order.push('a commits');
+        });
+        await locked;
+        const second = b.transaction(async (tx) => {
+          await tx.lockProvisioning();
+          order.push('b locked');
+          return tx.services.get('locked-first');
+        });
+        // b is waiting on the row lock (not merely not started yet)
+        while ((await lockWaiters()) === 0) await new Promise((resolve) => setImmediate(resolve));
+        release();
+        const [, seen] = await Promise.all([first, second]);
+        assert.deepEqual(order, ['a commits', 'b locked']);
+        assert.equal(seen?.name, 'locked-first', 'b saw what a committed');
       });
 
       test('another instance on the same database sees the writes and hears of them', async (t) => {

@@ -46,6 +46,13 @@ if (!url) {
     async openSibling(store) {
       return openPostgresStore({ connectionString: urls.get(store) ?? url, poolSize: 5 });
     },
+    async lockWaiters() {
+      await ready;
+      const { rows } = await admin.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+      );
+      return (rows[0] as { n: number }).n;
+    },
   };
   storeContract('postgres', factory);
   authzStoreContract('postgres', factory);
