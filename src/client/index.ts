@@ -37,6 +37,14 @@ export {
 } from './macaroon-attenuate.js';
 export { decodeMacaroon, looksLikeMacaroon, MacaroonFormatError } from './macaroon-codec.js';
 export { checkBaseURL, DEFAULT_TIMEOUT_MS, type TwitcherClientOptions } from './options.js';
+export { ProvisionAPI } from './provision-api.js';
+export type {
+  ExportedDocumentJSON,
+  PlannedChangeJSON,
+  ProvisionDocument,
+  ProvisionNoteJSON,
+  ProvisionResultJSON,
+} from './provision-types.js';
 export { type ScopeList, TwitcherClient } from './twitcher-client.js';
 export type {
   AuthMode,

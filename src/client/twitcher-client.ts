@@ -1,6 +1,7 @@
 import { AuthorizationAPI } from './authorization-api.js';
 import { checkBaseURL, DEFAULT_TIMEOUT_MS, type TwitcherClientOptions } from './options.js';
 import { badResponse } from './parse-answer.js';
+import { ProvisionAPI } from './provision-api.js';
 import { type HttpAnswer, type HttpCall, Transport } from './transport.js';
 import type {
   ClientAppJSON,
@@ -49,6 +50,8 @@ export class TwitcherClient {
   readonly #transport: Transport;
   /** Users, groups, resources, permissions and the audit log of `acl` services (administrator). */
   readonly authz: AuthorizationAPI;
+  /** Declarative provisioning: apply a document, export the store (administrator). */
+  readonly provision: ProvisionAPI;
 
   /** Throws `TwitcherClientError` (`invalid_url`) when `options.url` is not an absolute http(s) URL. */
   constructor(options: TwitcherClientOptions) {
@@ -59,6 +62,7 @@ export class TwitcherClient {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
     this.authz = new AuthorizationAPI((call) => this.#call('admin', call));
+    this.provision = new ProvisionAPI((call) => this.#call('admin', call));
   }
 
   // ------------------------------------------------------------------ OAuth2 clients and tokens

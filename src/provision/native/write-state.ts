@@ -11,7 +11,7 @@ import { formatResourcePath } from '../permission-text.js';
 import { NATIVE_FORMAT } from './read-native.js';
 
 /** The document: plain values, ready for JSON. Origins are not carried (the server gives its own). */
-export function stateToDocument(state: DesiredState): Record<string, unknown> {
+export function stateToDocument(state: DesiredState): { format: string; [section: string]: unknown } {
   const services = Object.fromEntries(
     state.services.map((s) => {
       const { name: _name, public: _public, ...fields } = toServiceJSON(s.service);
@@ -81,4 +81,25 @@ function secretOf(secret: SecretInput | undefined, plain: string, hash: string):
 /** The object without its undefined members (JSON would drop them anyway; tests compare objects). */
 function defined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * Where each entry of `stateToDocument(state)` was read, by its path in the document as the server
+ * names it (`users.alice`, `permissions.3`, `services.emu.resources./hello`): so that twitcherctl can
+ * print a refusal of the server at the files' lines.
+ */
+export function documentOrigins(state: DesiredState): Map<string, string> {
+  const origins = new Map<string, string>();
+  for (const s of state.services) {
+    origins.set(`services.${s.service.name}`, s.origin);
+    for (const r of s.resources)
+      origins.set(`services.${s.service.name}.resources.${formatResourcePath(r.path)}`, r.origin);
+  }
+  for (const g of state.groups) origins.set(`groups.${g.name}`, g.origin);
+  for (const u of state.users) origins.set(`users.${u.username}`, u.origin);
+  for (const c of state.clients) origins.set(`clients.${c.clientId}`, c.origin);
+  for (const r of state.resources ?? [])
+    origins.set(`resources.${r.service}.${formatResourcePath(r.path)}`, r.origin);
+  for (const [i, p] of state.permissions.entries()) origins.set(`permissions.${i}`, p.origin);
+  return origins;
 }
