@@ -73,6 +73,9 @@ export function parseResourcePath(text: string): string[] | { problem: string } 
       return { problem: `"${text}" has a bad percent-encoding` };
     }
     if (name === '') return { problem: `"${text}" has an empty segment` };
+    // a request path never reaches a resource named so (`..` is refused before it is judged)
+    if (name === '.' || name === '..')
+      return { problem: `"${text}" has a segment "${name}": a resource path names each resource` };
     out.push(name);
   }
   return out;

@@ -133,6 +133,13 @@ export function checkReferences(m: Merged, snap: Snapshot, options: PlanOptions,
         `the secret of "${c.clientId}" is written in clear in the file: use secretHash, \${VARIABLE} or secretFile, or --allow-plain-passwords`,
       );
     }
+    if (c.secret?.hash !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(c.secret.hash)) {
+      // no secret ever matches another value: a clear secret put there by mistake would sit in the file
+      error(
+        c.origin,
+        `the secretHash of "${c.clientId}" is not a hash as twitcher export writes it (43 characters of SHA-256, base64url)`,
+      );
+    }
     if (c.owner && !userKnown(c.owner))
       error(c.origin, `the owner "${c.owner}" of "${c.clientId}" is no user of the files or the store`);
     if (c.scopes !== undefined) {

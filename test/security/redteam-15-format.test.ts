@@ -71,6 +71,12 @@ const CASES: Case[] = [
     refused: /unique/,
   },
   {
+    name: 'a deny on /a/%2e%2e/secret (a resource named "..", which no request reaches)',
+    file: 'site.yaml',
+    text: `format: twitcher/v1\nservices:\n  tds: {url: "${SERVICE.url}", type: thredds, auth: acl}\npermissions:\n  - {service: tds, resource: /a/%2e%2e/secret, group: anonymous, permission: read-deny}\n`,
+    refused: /segment "\.\."/,
+  },
+  {
     name: 'a tag that would make a function',
     file: 'site.yaml',
     text: `format: twitcher/v1\nservices:\n  tds: {url: "${SERVICE.url}", type: thredds, auth: acl}\npermissions:\n  - {service: tds, group: anonymous, permission: !!js/function "function(){return 'read'}"}\n`,

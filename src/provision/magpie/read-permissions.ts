@@ -66,10 +66,13 @@ function readEntry(
   }
   const action = entry['action'] ?? 'create';
   if (action !== 'create' && action !== 'remove') {
+    // a deny whose action is misspelled (`Create`, `create `) would widen access once ignored
+    const parsed = parsePermission(entry['permission']);
+    const deny = !('problem' in parsed) && parsed.access === 'deny';
     notes.push({
-      severity: 'dropped',
+      severity: deny ? 'error' : 'dropped',
       origin: at('action'),
-      message: `action "${String(action)}" is neither create nor remove: Magpie ignores the entry, and so does Twitcher`,
+      message: `action "${String(action)}" is neither create nor remove: Magpie ignores the entry, and so does Twitcher${deny ? '; for a deny that would widen access: write create or remove' : ''}`,
     });
     return;
   }

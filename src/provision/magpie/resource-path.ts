@@ -18,6 +18,12 @@ export function splitResource(resource: string): string[] | { problem: string } 
   if (segments.some((s) => s.trim() === '')) {
     return { problem: `resource "${resource}" has an empty name between slashes (an empty variable?)` };
   }
+  const dots = segments.find((s) => s.trim() === '.' || s.trim() === '..');
+  if (dots !== undefined) {
+    return {
+      problem: `resource "${resource}" has a segment "${dots.trim()}": a resource path names each resource`,
+    };
+  }
   return segments;
 }
 
