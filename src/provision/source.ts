@@ -33,7 +33,7 @@ export function parseSource(file: SourceFile, notes: Note[]): ParsedSource {
       notes.push({
         severity: 'error',
         origin: position(err.pos[0]),
-        message: `does not parse as YAML or JSON: ${err.message.split('\n')[0]}`,
+        message: `does not parse as YAML or JSON: ${problemOnly(err.message)}`,
       });
     }
     return { name: file.name, value: undefined, at: () => file.name };
@@ -46,7 +46,7 @@ export function parseSource(file: SourceFile, notes: Note[]): ParsedSource {
     notes.push({
       severity: 'error',
       origin: file.name,
-      message: `does not parse as YAML or JSON: ${(err as Error).message}`,
+      message: `does not parse as YAML or JSON: ${problemOnly((err as Error).message)}`,
     });
     return { name: file.name, value: undefined, at: () => file.name };
   }
@@ -73,6 +73,16 @@ export function parseSource(file: SourceFile, notes: Note[]): ParsedSource {
       return file.name;
     },
   };
+}
+
+/**
+ * A parser message without the text it quotes (`Unresolved alias …: s3cret`): the line and column
+ * say where, and the text may be a variable's value (a password) expanded into the file.
+ */
+function problemOnly(message: string): string {
+  const first = message.split('\n')[0] ?? '';
+  const colon = first.indexOf(': ');
+  return colon < 0 ? first : first.slice(0, colon);
 }
 
 const VARIABLE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;

@@ -124,3 +124,31 @@ describe('red team 15: a password from a variable is the variable value, whole',
     });
   }
 });
+
+describe('red team 15: a variable value that breaks the file is never echoed', () => {
+  const VALUES = ['*s3cret-VALUE', 's3cr"et-VALUE', '[s3cret-VALUE', '{s3cret VALUE', 's3cr: et-VALUE'];
+  for (const value of VALUES) {
+    test(`${JSON.stringify(value)}: the problem is told by line and column, without the value`, async (t) => {
+      const store = await openStore('sqlite::memory:');
+      t.after(() => store.close());
+      const text = `users:\n  - username: bob\n    password: "\${PW}"\n  - username: eve\n    password: \${PW}\n`;
+      const read = readSources([{ name: 'config.yml', text }], { PW: value });
+      const err = await applyState(store, read, { adminUsername: 'admin', dryRun: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const told = JSON.stringify([read.notes, err instanceof TwitcherError ? err.fields : String(err)]);
+      assert.ok(!told.includes('VALUE'), told);
+    });
+  }
+  test('the allowed twin: a value YAML reads as is applies', async (t) => {
+    const store = await openStore('sqlite::memory:');
+    t.after(() => store.close());
+    const text = `users:\n  - username: bob\n    password: "\${PW}"\n`;
+    await applyState(store, readSources([{ name: 'config.yml', text }], { PW: 's3cret-VALUE' }), {
+      adminUsername: 'admin',
+    });
+    const bob = await store.users.get('bob');
+    assert.ok(bob && (await verifyPassword('s3cret-VALUE', bob.passwordHash)));
+  });
+});
