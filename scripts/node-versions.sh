@@ -11,9 +11,11 @@
 # (22.12.0), e.g. to test the lowest one package.json's engines allows.
 #
 # better-sqlite3 is a V8 addon (not N-API): a build loads in one Node ABI (process.versions.modules)
-# only. Its prebuilt downloads need GitHub, so each ABI's build is compiled from source (about 70 s
-# on 2 cores) against that Node's own headers, once, and kept in the cache; `addon` then swaps the
-# file in node_modules (written aside and renamed, so a process that loaded the old one keeps it).
+# only, and even within one ABI a build from newer headers can crash an older Node (built against
+# 24.22.3's, it aborts 24.0.0 in Statement::~Statement). Its prebuilt downloads need GitHub, so each
+# Node version's build is compiled from source (70 to 100 s on 2 cores) against that Node's own
+# headers, once, and kept in the cache; `addon` then swaps the file in node_modules (written aside
+# and renamed, so a process that loaded the old one keeps it).
 # Run `addon` again with the usual node first on PATH to put its build back.
 #
 # Env vars:
@@ -24,6 +26,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${TWITCHER_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/twitcher-node}"
 addon_pkg="$root/node_modules/better-sqlite3"
 addon_file="$addon_pkg/build/Release/better_sqlite3.node"
+# the Node version the build in node_modules is for (none after npm ci: the node that ran it)
+addon_marker="$addon_file.node-version"
 
 die() {
   echo "node-versions: $*" >&2
@@ -70,17 +74,18 @@ loads() {
   (cd "$root" && node -e 'new (require("better-sqlite3"))(":memory:").close()') >/dev/null 2>&1
 }
 
-# Make node_modules/better-sqlite3 hold a build for the ABI of the `node` on PATH.
+# Make node_modules/better-sqlite3 hold a build for the `node` on PATH.
 use_addon() {
   [[ -f "$addon_pkg/package.json" ]] || die "no $addon_pkg: run npm ci first"
   local bsv abi node_version cached nodedir tmp
   bsv="$(node -p 'require(process.argv[1]).version' "$addon_pkg/package.json")"
   abi="$(node -p 'process.versions.modules')"
   node_version="$(node --version)"
-  cached="$cache/better-sqlite3-$bsv/node-v$abi-linux-x64/better_sqlite3.node"
+  cached="$cache/better-sqlite3-$bsv/node-$node_version-abi$abi-linux-x64/better_sqlite3.node"
   mkdir -p "$(dirname "$cached")"
-  if loads; then
-    # keep the build that works (npm ci's own, for the usual node) to swap it back later
+  if [[ ! -f "$addon_marker" ]] && loads; then echo "$node_version" >"$addon_marker"; fi
+  if [[ "$(cat "$addon_marker" 2>/dev/null)" == "$node_version" ]]; then
+    # keep this build (npm ci's own, for the usual node) to swap it back later
     [[ -f "$cached" ]] || cp "$addon_file" "$cached"
     return
   fi
@@ -99,6 +104,7 @@ use_addon() {
   fi
   cp "$cached" "$addon_file.swap"
   mv -f "$addon_file.swap" "$addon_file"
+  echo "$node_version" >"$addon_marker"
   loads || die "better-sqlite3 from $cached does not load in node $node_version"
 }
 

@@ -30,7 +30,7 @@ export class ProvisionAPI {
   }
 
   /**
-   * Makes the store match `document` (`POST /provision`), in one transaction; `dryRun` plans only,
+   * Makes the store match `document` (`POST /provision`; an exported one too), in one transaction; `dryRun` plans only,
    * `prune` also removes what the document does not name. Clear passwords and secrets are hashed
    * by the server; password files and `${VAR}` are not read there (read them before sending).
    *
@@ -42,7 +42,7 @@ export class ProvisionAPI {
    * for (const c of result.changes) console.log(c.action, c.kind, c.key);
    */
   async apply(
-    document: ProvisionDocument,
+    document: ProvisionDocument | ExportedDocumentJSON,
     options: { dryRun?: boolean; prune?: boolean } = {},
   ): Promise<ProvisionResultJSON> {
     const body = {

@@ -428,7 +428,7 @@ export async function planSteps(m: Merged, snap: Snapshot, options: PlanOptions)
     };
   for (const [key, p] of m.removals) {
     const stored = storedByKey.get(key);
-    if (!stored) continue;
+    if (!stored || !removalTakes(p, stored)) continue;
     add(
       {
         action: 'remove',
@@ -461,6 +461,16 @@ export async function planSteps(m: Merged, snap: Snapshot, options: PlanOptions)
   }
   if (options.prune) prune(m, snap, options, storedByKey, add);
   return steps;
+}
+
+/**
+ * Whether a removal entry takes away the stored permission of its key: an allow removal takes any
+ * allow (whatever its scope: the file wants no allow left), a deny removal only the deny of its own
+ * scope. Never a deny for an allow removal: the file would widen access while its text narrows it.
+ */
+function removalTakes(p: DesiredPermission, stored: { access: string; scope: string }): boolean {
+  if (p.access !== stored.access) return false;
+  return p.access === 'allow' || p.scope === stored.scope;
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
@@ -529,7 +539,9 @@ function prune(
       continue;
     if (p.resourceId !== undefined && goneResources.has(p.resourceId)) continue;
     const key = storedPermissionKey(p, snap);
-    if (key === undefined || m.grants.has(key) || m.removals.has(key)) continue;
+    if (key === undefined || m.grants.has(key)) continue;
+    const removal = m.removals.get(key);
+    if (removal && removalTakes(removal, p)) continue; // its removal step takes it
     const r =
       p.resourceId === undefined
         ? []

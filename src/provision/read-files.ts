@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { isMap, parseDocument } from 'yaml';
 import { readMagpieFiles } from './magpie/read-magpie.js';
 import { type DesiredState, emptyState, type Note, type ReadResult } from './model.js';
 import { NATIVE_FORMAT, readNative } from './native/read-native.js';
@@ -34,9 +35,16 @@ export function loadSourceFiles(paths: readonly string[], notes: Note[]): Source
   return files;
 }
 
-/** Is this file in Twitcher's own format? (It names its format; Magpie's files never do.) */
+/**
+ * Is this file in Twitcher's own format? (It names its format; Magpie's files never do.) A top-level
+ * `format` key in any spelling (`"format":` in YAML, JSON whose first key is another) counts: read
+ * as Magpie's, such a file's sections would be dropped and its permissions read by Magpie's rules.
+ */
 export function isNativeFile(file: SourceFile): boolean {
-  return /^format\s*:/m.test(file.text) || /^\s*\{\s*"format"\s*:/.test(file.text);
+  if (/^format\s*:/m.test(file.text) || /^\s*\{\s*"format"\s*:/.test(file.text)) return true;
+  if (!/format/.test(file.text)) return false;
+  const doc = parseDocument(file.text, { uniqueKeys: false });
+  return doc.errors.length === 0 && isMap(doc.contents) && doc.contents.has('format');
 }
 
 /** Reads `files` (native and Magpie ones, in any mix) into one state. */

@@ -38,9 +38,21 @@ export function parseSource(file: SourceFile, notes: Note[]): ParsedSource {
     }
     return { name: file.name, value: undefined, at: () => file.name };
   }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // an alias bomb (aliases of aliases that would expand to millions of nodes) is refused by yaml
+    notes.push({
+      severity: 'error',
+      origin: file.name,
+      message: `does not parse as YAML or JSON: ${(err as Error).message}`,
+    });
+    return { name: file.name, value: undefined, at: () => file.name };
+  }
   return {
     name: file.name,
-    value: doc.toJS({ maxAliasCount: 100 }),
+    value,
     at(path) {
       for (let n = path.length; n >= 0; n--) {
         const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;

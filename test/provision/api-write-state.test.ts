@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DesiredState, Note } from '../../src/provision/model.js';
 import { readNative, valueSource } from '../../src/provision/native/read-native.js';
-import { stateToDocument } from '../../src/provision/native/write-state.js';
+import { documentOrigins, stateToDocument } from '../../src/provision/native/write-state.js';
 import { readSources } from '../../src/provision/read-files.js';
 import {
   BIRDHOUSE_ENV,
@@ -174,4 +174,35 @@ test('every Birdhouse Magpie file travels unchanged, alone and all together', {
       name,
     );
   }
+});
+
+test('a user or group several files name is one entry of the document, its fields and groups together', () => {
+  const read = readSources(
+    [
+      {
+        name: 'site.yaml',
+        text: `format: twitcher/v1\ngroups:\n  staff: {priority: 3}\nusers:\n  alice:\n    password: \${ALICE_PASSWORD}\n    groups: [staff]\n`,
+      },
+      {
+        name: 'config.yml',
+        text: `users:\n  - username: alice\n    password: \${ALICE_PASSWORD}\n    group: researchers\n`,
+      },
+    ],
+    { ALICE_PASSWORD: 'alice-password-1' },
+  );
+  assert.deepEqual(errorsOf(read.notes), []);
+  const doc = stateToDocument(read.state) as unknown as {
+    users: Record<string, unknown>;
+    groups: Record<string, unknown>;
+  };
+  assert.deepEqual(doc.users, {
+    alice: {
+      password: 'alice-password-1',
+      admin: false,
+      certificateDN: null,
+      groups: ['staff', 'researchers'],
+    },
+  });
+  assert.deepEqual(doc.groups, { staff: { priority: 3, description: '' }, researchers: {} });
+  assert.match(documentOrigins(read.state).get('users.alice') ?? '', /^site\.yaml:/);
 });

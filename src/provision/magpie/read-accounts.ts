@@ -67,7 +67,7 @@ export function readUsers(
   section: unknown,
   accounts: Accounts,
   notes: Note[],
-  fromVariable: (origin: Origin) => boolean,
+  fromVariable: (origin: Origin, value: string) => 'variable' | 'altered' | 'file',
 ): void {
   for (const [, entry, at] of entries(source, 'users', section, notes)) {
     const username = entry['username'];
@@ -85,8 +85,15 @@ export function readUsers(
     for (const [key, value] of Object.entries(entry)) {
       if (key === 'username') continue;
       if (key === 'password') {
-        if (typeof value === 'string' && value !== '') {
-          user.password = { plain: value, literal: !fromVariable(at(key)) };
+        const source = typeof value === 'string' && value !== '' ? fromVariable(at(key), value) : undefined;
+        if (source === 'altered') {
+          notes.push({
+            severity: 'error',
+            origin: at(key),
+            message: `the password of "${username}" is not the value of its variable as it is (text of the file joined to it, or a value YAML reads otherwise, cut at " #" or ": "): quote the reference, or use a password file`,
+          });
+        } else if (typeof value === 'string' && source !== undefined) {
+          user.password = { plain: value, literal: source === 'file' };
         } else
           notes.push({ severity: 'error', origin: at(key), message: 'password must be a non-empty string' });
       } else if (key === 'group') {

@@ -65,11 +65,17 @@ export function readMagpieFiles(
   return state;
 }
 
+export type ValueSource = 'variable' | 'altered' | 'file';
+
 interface ReadSections {
   source: ParsedSource;
   sections: Record<string, unknown>;
-  /** Whether the value at `origin` (a key's position) was one `${VAR}` reference before expansion. */
-  fromVariable: (origin: string) => boolean;
+  /**
+   * Where `value`, read at `origin` (a key's position), came from: one `${VAR}` reference whose
+   * value it is (`variable`), one whose value YAML read otherwise or joined with text of the file
+   * (`altered`), or the file (`file`).
+   */
+  fromVariable: (origin: string, value: string) => ValueSource;
 }
 
 function readSections(
@@ -88,11 +94,16 @@ function readSections(
     });
   });
   const lines = file.text.split('\n');
-  const fromVariable = (origin: string): boolean => {
+  const fromVariable = (origin: string, value: string): ValueSource => {
     // expansion keeps the lines (values with a newline aside): the key's line of the original text
     const line = lines[Number(/:(\d+):\d+$/.exec(origin)?.[1] ?? 0) - 1] ?? '';
-    const value = /^\s*(?:-\s+)?[\w"']+["']?\s*:\s*(.*?)\s*(?:#.*)?$/.exec(line)?.[1] ?? '';
-    return isVariableReference(value.replace(/^(["'])(.*)\1$/, '$2'));
+    const written = /^\s*(?:-\s+)?[\w"']+["']?\s*:\s*(.*?)\s*(?:#.*)?$/.exec(line)?.[1] ?? '';
+    const reference = written.replace(/^(["'])(.*)\1$/, '$2');
+    if (!isVariableReference(reference)) return 'file';
+    // the value read must be the variable's, whole: a plain scalar continued on the next lines
+    // (`password: ${EMPTY}` then `  hunter2`) would pass text of the file as a variable, and a
+    // value with ` #` in it is cut there by YAML
+    return env[reference.trim().replace(/^\$\{?|\}$/g, '')] === value ? 'variable' : 'altered';
   };
   // an unset ${NAME} stays as $NAME, which parses in a flow list too, so the rest is still read
   const parsable = text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, '$$$1');

@@ -70,8 +70,31 @@ export function compareThreddsConfiguration(
       message: 'file_patterns must be a list',
     });
   }
-  comparePrefixes(config, 'metadata_type', 'browse', THREDDS_METADATA, where, notes);
-  comparePrefixes(config, 'data_type', 'read', THREDDS_DATA, where, notes);
+  const metadata = comparePrefixes(config, 'metadata_type', 'browse', THREDDS_METADATA, where, notes);
+  const data = comparePrefixes(config, 'data_type', 'read', THREDDS_DATA, where, notes);
+  missingPrefixes('metadata_type', 'browse', THREDDS_METADATA, metadata, data, where, notes);
+  missingPrefixes('data_type', 'read', THREDDS_DATA, data, metadata, where, notes);
+}
+
+/** The prefixes Twitcher honours that the configuration lists nowhere: Magpie refused them. */
+function missingPrefixes(
+  key: 'metadata_type' | 'data_type',
+  permission: string,
+  twitcher: ReadonlySet<string>,
+  listed: ReadonlySet<string> | undefined,
+  other: ReadonlySet<string> | undefined,
+  where: (...path: (string | number)[]) => Origin,
+  notes: Note[],
+): void {
+  if (listed === undefined) return;
+  for (const name of twitcher) {
+    if (listed.has(name) || other?.has(name)) continue;
+    notes.push({
+      severity: 'info',
+      origin: where(key, 'prefixes'),
+      message: `Twitcher reads the prefix "${name}" as ${key === 'metadata_type' ? 'metadata' : 'data'} (${permission}), which this configuration does not list (Magpie refused it)`,
+    });
+  }
 }
 
 function comparePrefixes(
@@ -81,13 +104,13 @@ function comparePrefixes(
   twitcher: ReadonlySet<string>,
   where: (...path: (string | number)[]) => Origin,
   notes: Note[],
-): void {
+): Set<string> | undefined {
   const section = config[key];
-  if (section === undefined || section === null) return;
+  if (section === undefined || section === null) return undefined;
   const prefixes = (section as { prefixes?: unknown }).prefixes;
   if (!Array.isArray(prefixes)) {
     notes.push({ severity: 'error', origin: where(key), message: `${key}.prefixes must be a list` });
-    return;
+    return undefined;
   }
   const listed = new Set<string>();
   prefixes.forEach((prefix, i) => {
@@ -97,18 +120,28 @@ function comparePrefixes(
     listed.add(text.toLowerCase());
     if (twitcher.has(text.toLowerCase())) return;
     if (key === 'metadata_type' && CATALOG_DOCUMENT.test(text)) return;
+    if (key === 'data_type' && THREDDS_METADATA.has(text.toLowerCase())) {
+      // Magpie asked read there; Twitcher asks browse, which sites grant more widely than read
+      notes.push({
+        severity: 'error',
+        origin: where(key, 'prefixes', i),
+        message: `data prefix ${JSON.stringify(prefix)} needs read in this configuration, but Twitcher reads it as metadata (browse): who may browse would get what only read gave; move it to metadata_type.prefixes`,
+      });
+      return;
+    }
+    if (key === 'metadata_type' && THREDDS_DATA.has(text.toLowerCase())) {
+      notes.push({
+        severity: 'dropped',
+        origin: where(key, 'prefixes', i),
+        message: `metadata prefix ${JSON.stringify(prefix)} (browse): Twitcher reads it as data, so a path starting with it needs read`,
+      });
+      return;
+    }
     notes.push({
       severity: 'dropped',
       origin: where(key, 'prefixes', i),
       message: `${key === 'metadata_type' ? 'metadata' : 'data'} prefix ${JSON.stringify(prefix)} (${permission}): Twitcher's THREDDS rules do not have it, so a path starting with it is refused`,
     });
   });
-  for (const name of twitcher) {
-    if (listed.has(name)) continue;
-    notes.push({
-      severity: 'info',
-      origin: where(key, 'prefixes'),
-      message: `Twitcher reads the prefix "${name}" as ${key === 'metadata_type' ? 'metadata' : 'data'} (${permission} on the path), which this configuration does not list (Magpie refused it)`,
-    });
-  }
+  return listed;
 }

@@ -6,7 +6,7 @@
  * `PUT /users/{name}/password` takes one, and is hashed by the server; a hash stays a hash.
  */
 import { toServiceJSON } from '../../registry/service.js';
-import type { DesiredResource, DesiredState, SecretInput } from '../model.js';
+import type { DesiredGroup, DesiredResource, DesiredState, DesiredUser, SecretInput } from '../model.js';
 import { formatResourcePath } from '../permission-text.js';
 import { NATIVE_FORMAT } from './read-native.js';
 
@@ -19,10 +19,13 @@ export function stateToDocument(state: DesiredState): { format: string; [section
     }),
   );
   const groups = Object.fromEntries(
-    state.groups.map((g) => [g.name, defined({ priority: g.priority, description: g.description })]),
+    byName(state.groups, (g) => g.name, mergeGroups).map((g) => [
+      g.name,
+      defined({ priority: g.priority, description: g.description }),
+    ]),
   );
   const users = Object.fromEntries(
-    state.users.map((u) => [
+    byName(state.users, (u) => u.username, mergeUsers).map((u) => [
       u.username,
       defined({
         ...secretOf(u.password, 'password', 'passwordHash'),
@@ -68,6 +71,34 @@ export function stateToDocument(state: DesiredState): { format: string; [section
   };
 }
 
+/**
+ * One entry per name: several files may name the same user or group (a native file its password,
+ * Magpie's its groups), which a document by name cannot hold twice. The first defined value of a
+ * field wins; mergeStates (run on the same state before sending) reports two that disagree.
+ */
+function byName<T>(list: readonly T[], nameOf: (x: T) => string, merge: (a: T, b: T) => T): T[] {
+  const out = new Map<string, T>();
+  for (const x of list) {
+    const before = out.get(nameOf(x));
+    out.set(nameOf(x), before === undefined ? x : merge(before, x));
+  }
+  return [...out.values()];
+}
+
+const mergeGroups = (a: DesiredGroup, b: DesiredGroup): DesiredGroup => ({
+  ...a,
+  priority: a.priority ?? b.priority,
+  description: a.description ?? b.description,
+});
+
+const mergeUsers = (a: DesiredUser, b: DesiredUser): DesiredUser => ({
+  ...a,
+  password: a.password ?? b.password,
+  admin: a.admin ?? b.admin,
+  certificateDN: a.certificateDN === undefined ? b.certificateDN : a.certificateDN,
+  groups: [...new Set([...a.groups, ...b.groups])],
+});
+
 function resourcesOf(list: readonly DesiredResource[]): { resources?: Record<string, string> } {
   if (list.length === 0) return {};
   return { resources: Object.fromEntries(list.map((r) => [formatResourcePath(r.path), r.kind])) };
@@ -95,8 +126,9 @@ export function documentOrigins(state: DesiredState): Map<string, string> {
     for (const r of s.resources)
       origins.set(`services.${s.service.name}.resources.${formatResourcePath(r.path)}`, r.origin);
   }
-  for (const g of state.groups) origins.set(`groups.${g.name}`, g.origin);
-  for (const u of state.users) origins.set(`users.${u.username}`, u.origin);
+  // a name given twice: its first place (the document's entry merges them)
+  for (const g of [...state.groups].reverse()) origins.set(`groups.${g.name}`, g.origin);
+  for (const u of [...state.users].reverse()) origins.set(`users.${u.username}`, u.origin);
   for (const c of state.clients) origins.set(`clients.${c.clientId}`, c.origin);
   for (const r of state.resources ?? [])
     origins.set(`resources.${r.service}.${formatResourcePath(r.path)}`, r.origin);
