@@ -229,3 +229,19 @@ test('export → apply to a fresh server → export gives the same document', as
   const doc = JSON.parse(json.stdout) as { users: Record<string, Record<string, unknown>> };
   assert.deepEqual(doc.users['alice'], { admin: false, certificateDN: null, groups: ['researchers'] });
 });
+
+test('files that disagree are refused at their lines before anything is sent', async (t) => {
+  const app = await startTestApp(t);
+  const other = file(
+    'other.yaml',
+    `format: twitcher/v1\ngroups:\n  researchers: {priority: 7}\nusers:\n  alice:\n    password: \${OTHER_PASSWORD}\n`,
+  );
+  const run = await ctl(app, ['apply', SITE, other], { ...ENV, OTHER_PASSWORD: 'another-password-2' });
+  assert.equal(run.code, 1);
+  assert.match(
+    run.stderr,
+    /other\.yaml:\d+:\d+: the group "researchers" has priority 7 here and 5 at .*site\.yaml/,
+  );
+  assert.match(run.stderr, /other\.yaml:\d+:\d+: the user "alice" is given two passwords/);
+  assert.equal(await app.store.groups.get('researchers'), undefined);
+});

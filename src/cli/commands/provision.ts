@@ -34,11 +34,13 @@ export async function applyFiles(
   flags: ApplyFlags,
   io: Pick<CliIO, 'env' | 'stdout' | 'stderr'>,
 ): Promise<number> {
-  const [{ loadSourceFiles, readSources }, { stateToDocument, documentOrigins }, plan] = await Promise.all([
-    import('../../provision/read-files.js'),
-    import('../../provision/native/write-state.js'),
-    import('../../provision/format-plan.js'),
-  ]);
+  const [{ loadSourceFiles, readSources }, { stateToDocument, documentOrigins }, { mergeStates }, plan] =
+    await Promise.all([
+      import('../../provision/read-files.js'),
+      import('../../provision/native/write-state.js'),
+      import('../../provision/merge.js'),
+      import('../../provision/format-plan.js'),
+    ]);
   const loaded: Note[] = [];
   const files = loadSourceFiles(paths, loaded);
   const read = readSources(files, io.env);
@@ -48,6 +50,9 @@ export async function applyFiles(
       : n,
   );
   if (!flags.allowPlainPasswords) notes.push(...plainSecrets(read.state));
+  // what the files say against each other (the same service twice, two passwords for a user), at
+  // their lines: the document merges a name given twice, so the server could not see it
+  mergeStates([read.state], notes);
   const refuse = (summary: string, problems: readonly { field: string; message: string }[]): number => {
     for (const n of notes.filter((x) => x.severity === 'dropped')) io.stderr.write(`${plan.formatNote(n)}\n`);
     const lines = problems.map((p) => `  ${p.field}: ${p.message}`);
