@@ -1,4 +1,5 @@
 import type { TwitcherClient } from '../client/index.js';
+import type { CliIO } from './io.js';
 
 /** One option of a command: a parseArgs option plus what --help says about it. */
 export interface OptionSpec {
@@ -31,14 +32,31 @@ export interface CommandContext {
   /** Reads a secret on the terminal without echo. */
   askSecret(prompt: string): Promise<string>;
   interactive: boolean;
+  /** twitcherctl's environment and streams: for commands that read local files or print text (apply, export). */
+  io: CliIO;
+}
+
+/** What a command returns when it printed its own output (text, not JSON): main() prints nothing more. */
+export interface Printed {
+  printed: true;
+  exitCode: number;
+}
+
+export function isPrinted(value: unknown): value is Printed {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Printed).printed === true &&
+    typeof (value as Printed).exitCode === 'number'
+  );
 }
 
 export interface Command {
   /** The words that name it: ['list'], ['clients', 'delete']. */
   path: string[];
   summary: string;
-  /** Positionals, for the usage line: 'URL', 'NAME', 'ID'. */
-  args: { name: string; help: string }[];
+  /** Positionals, for the usage line: 'URL', 'NAME', 'ID'; the last one `variadic`: one or more (`FILE…`). */
+  args: { name: string; help: string; variadic?: boolean }[];
   options: Record<string, OptionSpec>;
   examples: string[];
   /** More text in its --help. */
@@ -50,7 +68,7 @@ export interface Command {
   auth: 'admin' | 'registry' | 'none';
   /** Checks the arguments before anything is asked or sent; throws UsageError. */
   check?(args: CommandArgs, ctx: Pick<CommandContext, 'interactive'>): void;
-  /** Returns what is printed (JSON or a table). */
+  /** Returns what is printed (JSON or a table), or `Printed` when it printed for itself. */
   run(ctx: CommandContext, args: CommandArgs): Promise<unknown>;
 }
 

@@ -1,5 +1,5 @@
 import { checkBaseURL, TwitcherClient } from '../client/index.js';
-import type { Command, CommandArgs, CommandContext } from './command.js';
+import { type Command, type CommandArgs, type CommandContext, isPrinted } from './command.js';
 import { COMMANDS, GROUPS } from './commands/index.js';
 import { EXIT } from './exit-codes.js';
 import { GLOBAL_OPTIONS, type GlobalSettings, readGlobalOptions } from './global-options.js';
@@ -61,7 +61,7 @@ function checkPositionals(command: Command, args: CommandArgs): void {
       `${words} needs ${missing.name} (${missing.help}): twitcherctl ${words} ${command.args.map((a) => a.name).join(' ')}`,
     );
   }
-  const extra = args.positionals[command.args.length];
+  const extra = command.args.at(-1)?.variadic ? undefined : args.positionals[command.args.length];
   if (extra !== undefined) {
     throw new UsageError(`unexpected argument "${extra}" for ${words}; see twitcherctl ${words} --help`);
   }
@@ -133,8 +133,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       confirm: (question) => confirm(io, question),
       askSecret: (prompt) => askSecret(io, prompt),
       interactive: isTerminal,
+      io,
     };
     const result = await command.run(ctx, args);
+    if (isPrinted(result)) return result.exitCode;
     io.stdout.write(`${formatOutput(result, settings.output)}\n`);
     return EXIT.ok;
   } catch (err) {

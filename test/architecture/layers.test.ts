@@ -114,6 +114,13 @@ test('every file of src/ has a layer', () => {
   assert.deepEqual(unplaced, [], 'files that no rule of test/architecture/layer-map.ts places');
 });
 
+/**
+ * twitcherctl apply reads provisioning files where it runs (variables, password files, Magpie's
+ * formats) with the server's own readers, loaded by that command only: the one way down from cli/.
+ */
+const READS_PROVISIONING_FILES = (file: string, target: string) =>
+  file === 'cli/commands/provision.ts' && target.startsWith('provision/');
+
 test('no import goes up a layer', () => {
   const upward: string[] = [];
   for (const [file, targets] of graph) {
@@ -121,7 +128,7 @@ test('no import goes up a layer', () => {
     if (from === undefined) continue;
     for (const target of targets) {
       const to = layerOf(target);
-      if (to === undefined) continue;
+      if (to === undefined || READS_PROVISIONING_FILES(file, target)) continue;
       if (!from.mayImport.includes(to.name)) upward.push(`${file} (${from.name}) → ${target} (${to.name})`);
     }
   }

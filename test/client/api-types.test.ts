@@ -22,6 +22,10 @@ import type {
   Token,
 } from '../../src/api/clients-schemas.js';
 import type {
+  ExportedDocumentJSON as ServerExported,
+  ProvisionResultJSON as ServerProvisionResult,
+} from '../../src/api/provision-schemas.js';
+import type {
   ServiceJSON as ServerService,
   ServiceInput as ServerServiceInput,
 } from '../../src/api/service-schemas.js';
@@ -30,10 +34,12 @@ import type {
   AuditPageJSON,
   ClientJSON,
   EffectiveJSON,
+  ExportedDocumentJSON,
   GrantInput,
   GroupJSON,
   IntrospectionJSON,
   PermissionJSON,
+  ProvisionResultJSON,
   ResourceJSON,
   ServiceInput,
   ServiceJSON,
@@ -66,9 +72,11 @@ export const answers: [
   Equal<PermissionJSON, ServerPermission>,
   Equal<EffectiveJSON, ServerEffective>,
   Equal<AuditPageJSON, ServerAuditPage>,
+  Equal<ProvisionResultJSON, ServerProvisionResult>,
+  Equal<ExportedDocumentJSON, ServerExported>,
   // TokenJSON also types an external provider's answers (refresh_token…): the server's fits in it
   Fits<Static<typeof Token>, TokenJSON>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 // Requests: what the client sends is what the server's schemas accept, member for member.
 export const requests: [Equal<ServiceInput, ServerServiceInput>, Equal<GrantInput, Grant>] = [true, true];
@@ -86,7 +94,17 @@ interface OpenAPIOperation {
 /** Routes that take no body though their method may carry one. */
 const NO_BODY = ['PUT /groups/{name}/members/{user}'];
 
-const ADMIN_TAGS = ['services', 'clients', 'tokens', 'users', 'groups', 'resources', 'permissions', 'audit'];
+const ADMIN_TAGS = [
+  'services',
+  'clients',
+  'tokens',
+  'users',
+  'groups',
+  'resources',
+  'permissions',
+  'audit',
+  'provisioning',
+];
 
 test('every admin route in the OpenAPI document declares its parameters, body and answers', async (t) => {
   const app = await startTestApp(t);
@@ -121,6 +139,6 @@ test('every admin route in the OpenAPI document declares its parameters, body an
         problems.push(`${where}: no error answer declared`);
     }
   }
-  assert.ok(routes >= 39, `the 39 admin routes are in the document (${routes})`);
+  assert.ok(routes >= 41, `the 41 admin routes are in the document (${routes})`);
   assert.deepEqual(problems, []);
 });

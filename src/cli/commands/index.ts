@@ -13,6 +13,7 @@ import {
 } from './groups.js';
 import { add, gentoken } from './oauth.js';
 import { permissionsGrant, permissionsList, permissionsRevoke } from './permissions.js';
+import { apply, exportCommand } from './provision.js';
 import { resourcesAdd, resourcesDelete, resourcesList, resourcesMove } from './resources.js';
 import { clear, get, list, register, unregister, update } from './services.js';
 import { tokensIntrospect, tokensIssue, tokensRevoke } from './tokens.js';
@@ -58,6 +59,8 @@ export const COMMANDS: readonly Command[] = [
   permissionsGrant,
   permissionsRevoke,
   audit,
+  apply,
+  exportCommand,
 ];
 
 /** Commands of two words: their first word. */
