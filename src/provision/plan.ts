@@ -5,6 +5,7 @@
  */
 
 import { generatePassword, hashPassword, verifyPassword } from '../auth/password.js';
+import type { ResourceRecord } from '../authz/model.js';
 import {
   ANONYMOUS_GROUP,
   AUTHENTICATED_GROUP,
@@ -66,11 +67,8 @@ export function checkReferences(m: Merged, snap: Snapshot, options: PlanOptions,
     const stored = snap.resources
       .get(r.service)
       ?.find((s) => pathKey(r.service, s.path) === pathKey(r.service, r.path));
-    if (
-      stored &&
-      stored.record.kind !== r.kind &&
-      m.services.get(r.service)?.service.type === snap.services.get(r.service)?.type
-    ) {
+    // a kind that differs while the type stays is a mistake; with a new type the resource is replaced
+    if (stored && stored.record.kind !== r.kind && service.type === snap.services.get(r.service)?.type) {
       error(
         r.origin,
         `${formatResourcePath(r.path)} of ${r.service} is a ${stored.record.kind} in the store, not a ${r.kind}`,
@@ -315,18 +313,32 @@ export async function planSteps(m: Merged, snap: Snapshot, options: PlanOptions)
       });
     }
   }
+  // resources the files give another kind (the service's type changed): removed, with what is
+  // under them and their permissions, then added again as the files say
+  const gone = replacedResources(m, snap);
+  for (const { service, path, record, top, kind } of gone.values()) {
+    if (!top) continue;
+    add(
+      {
+        action: 'remove',
+        kind: 'resource',
+        key: `${service} ${formatResourcePath(path)}`,
+        details: [
+          `a ${record.kind} of the former type, with what is under it and its permissions; added again as a ${kind}`,
+        ],
+      },
+      async (tx, ids) => {
+        await tx.resources.delete(record.id);
+        for (const g of gone.values()) if (g.service === service) ids.delete(pathKey(service, g.path));
+      },
+    );
+  }
   // resources, parents first
   const storedPaths = new Set<string>();
   for (const [service, list] of snap.resources)
-    for (const r of list) storedPaths.add(pathKey(service, r.path));
+    for (const r of list) if (!gone.has(r.record.id)) storedPaths.add(pathKey(service, r.path));
   const newResources = [...m.resources.values()]
-    .filter(
-      (r) =>
-        !storedPaths.has(pathKey(r.service, r.path)) ||
-        (m.services.has(r.service) &&
-          m.services.get(r.service)?.service.type !== snap.services.get(r.service)?.type &&
-          false),
-    )
+    .filter((r) => !storedPaths.has(pathKey(r.service, r.path)))
     .sort((a, b) => a.path.length - b.path.length);
   for (const r of newResources) {
     add(
@@ -417,6 +429,7 @@ export async function planSteps(m: Merged, snap: Snapshot, options: PlanOptions)
   // permissions
   const storedByKey = new Map<string, { id: number; access: string; scope: string }>();
   for (const p of snap.permissions) {
+    if (p.resourceId !== undefined && gone.has(p.resourceId)) continue; // deleted with its resource
     const key = storedPermissionKey(p, snap);
     if (key) storedByKey.set(key, p);
   }
@@ -466,7 +479,7 @@ export async function planSteps(m: Merged, snap: Snapshot, options: PlanOptions)
       );
     }
   }
-  if (options.prune) prune(m, snap, options, storedByKey, add);
+  if (options.prune) prune(m, snap, options, storedByKey, add, gone);
   return steps;
 }
 
@@ -482,6 +495,62 @@ function removalTakes(p: DesiredPermission, stored: { access: string; scope: str
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+interface Replaced {
+  service: string;
+  path: string[];
+  record: ResourceRecord;
+  /** The resource the files give another kind (not one only under it). */
+  top: boolean;
+  /** The kind the files give it (top ones). */
+  kind: string;
+}
+
+/**
+ * Stored resources at a path the files give another kind, on a service whose type the files change
+ * (a wms service's layer /data, now a thredds directory): kept, the files' permissions would go on
+ * the old resource, which the new type's requests never reach. By record id, with those under them.
+ */
+function replacedResources(m: Merged, snap: Snapshot): Map<number, Replaced> {
+  const out = new Map<number, Replaced>();
+  for (const r of m.resources.values()) {
+    const type = m.services.get(r.service)?.service.type;
+    if (type === undefined || type === snap.services.get(r.service)?.type) continue;
+    const list = snap.resources.get(r.service) ?? [];
+    const stored = list.find((s) => pathKey(r.service, s.path) === pathKey(r.service, r.path));
+    if (!stored || stored.record.kind === r.kind || out.has(stored.record.id)) continue;
+    out.set(stored.record.id, {
+      service: r.service,
+      path: stored.path,
+      record: stored.record,
+      top: true,
+      kind: r.kind,
+    });
+    const prefix = pathKey(r.service, stored.path);
+    for (const s of list) {
+      if (s.path.length <= stored.path.length || out.has(s.record.id)) continue;
+      if (pathKey(r.service, s.path.slice(0, stored.path.length)) !== prefix) continue;
+      out.set(s.record.id, {
+        service: r.service,
+        path: s.path,
+        record: s.record,
+        top: false,
+        kind: s.record.kind,
+      });
+    }
+  }
+  // a top one under another top one goes with it
+  for (const g of out.values()) {
+    if (!g.top) continue;
+    for (const other of out.values()) {
+      if (other === g || !other.top || other.service !== g.service || other.path.length >= g.path.length)
+        continue;
+      if (pathKey(g.service, g.path.slice(0, other.path.length)) === pathKey(other.service, other.path))
+        g.top = false;
+    }
+  }
+  return out;
 }
 
 /** The merge key of a stored permission (undefined when its resource is not in the snapshot). */
@@ -502,6 +571,7 @@ function prune(
   options: PlanOptions,
   storedByKey: Map<string, { id: number; access: string; scope: string }>,
   add: (change: Omit<PlannedChange, 'details'> & { details?: string[] }, run: Step['run']) => void,
+  replaced: ReadonlyMap<number, unknown>,
 ): void {
   const namedUsers = new Set([...m.users.keys(), options.adminUsername]);
   for (const c of m.clients.values()) if (c.owner) namedUsers.add(c.owner);
@@ -522,7 +592,7 @@ function prune(
     }
     // deepest first; a resource under one already removed goes with it
     for (const r of [...list].sort((a, b) => a.path.length - b.path.length)) {
-      if (named.has(pathKey(service, r.path))) continue;
+      if (replaced.has(r.record.id) || named.has(pathKey(service, r.path))) continue;
       if (r.record.parentId !== undefined && goneResources.has(r.record.parentId)) {
         goneResources.add(r.record.id);
         continue;
@@ -544,7 +614,8 @@ function prune(
   for (const p of snap.permissions) {
     if (goneServices.has(p.service) || (p.grantee.user !== undefined && goneUsers.has(p.grantee.user)))
       continue;
-    if (p.resourceId !== undefined && goneResources.has(p.resourceId)) continue;
+    if (p.resourceId !== undefined && (goneResources.has(p.resourceId) || replaced.has(p.resourceId)))
+      continue;
     const key = storedPermissionKey(p, snap);
     if (key === undefined || m.grants.has(key)) continue;
     const removal = m.removals.get(key);

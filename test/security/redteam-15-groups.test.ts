@@ -12,7 +12,6 @@ import { applyState } from '../../src/provision/apply.js';
 import { readSources } from '../../src/provision/read-files.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { addClient, fetchToken } from '../helpers/oauth.js';
-import { admin } from '../helpers/register.js';
 
 const SITE = `format: twitcher/v1
 services:
