@@ -35,14 +35,14 @@ interface Case {
 const CASES: Case[] = [
   // accepted: the value is the variable's
   {
-    name: 'Magpie ${A}',
-    text: magpie('    password: ${A}'),
+    name: `Magpie \${A}`,
+    text: magpie(`    password: \${A}`),
     env: { A: 'long-password-1' },
     stored: 'long-password-1',
   },
   {
-    name: 'Magpie "${A}"',
-    text: magpie('    password: "${A}"'),
+    name: `Magpie "\${A}"`,
+    text: magpie(`    password: "\${A}"`),
     env: { A: 'long password #1' },
     stored: 'long password #1',
   },
@@ -53,33 +53,33 @@ const CASES: Case[] = [
     stored: 'long-password-1',
   },
   {
-    name: 'native ${A}',
-    text: native('    password: ${A}'),
+    name: `native \${A}`,
+    text: native(`    password: \${A}`),
     env: { A: 'long password #1' },
     stored: 'long password #1',
   },
   // refused: text of the file passes as the variable's
   {
-    name: 'Magpie ${EMPTY} continued on the next line by the clear password',
-    text: magpie('    password: ${A}\n      hunter2hunter2'),
+    name: `Magpie \${EMPTY} continued on the next line by the clear password`,
+    text: magpie(`    password: \${A}\n      hunter2hunter2`),
     env: { A: '' },
     refused: /not the value of its variable/,
   },
   {
-    name: 'Magpie ${A} continued on the next line',
-    text: magpie('    password: ${A}\n      hunter2hunter2'),
+    name: `Magpie \${A} continued on the next line`,
+    text: magpie(`    password: \${A}\n      hunter2hunter2`),
     env: { A: 'abc' },
     refused: /not the value of its variable/,
   },
   {
-    name: 'Magpie ${A} whose value YAML cuts at " #" (a shorter password than meant)',
-    text: magpie('    password: ${A}'),
+    name: `Magpie \${A} whose value YAML cuts at " #" (a shorter password than meant)`,
+    text: magpie(`    password: \${A}`),
     env: { A: 'long-password #1' },
     refused: /not the value of its variable/,
   },
   {
-    name: 'Magpie ${A}x',
-    text: magpie('    password: ${A}x1234567'),
+    name: `Magpie \${A}x`,
+    text: magpie(`    password: \${A}x1234567`),
     env: { A: 'abc' },
     refused: /in clear/,
   },
@@ -91,8 +91,8 @@ const CASES: Case[] = [
     refused: /in clear/,
   },
   {
-    name: 'native ${EMPTY} continued on the next line',
-    text: native('    password: ${A}\n      hunter2hunter2'),
+    name: `native \${EMPTY} continued on the next line`,
+    text: native(`    password: \${A}\n      hunter2hunter2`),
     env: { A: '' },
     refused: /in clear/,
   },
