@@ -5,7 +5,7 @@
 # test/deploy/dockerfile.test.ts runs this file's CMD and HEALTHCHECK outside a container, with the
 # files its last stage copies laid out as in the image.
 
-# Node LTS (the engines field asks for >= 20.19). Override with --build-arg NODE_IMAGE=node:24-bookworm-slim.
+# Node LTS (the engines field asks for ^22.12 or >= 24). Override with --build-arg NODE_IMAGE=node:24-bookworm-slim.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 # better-sqlite3 is a native addon: its install script fetches a prebuilt binary or compiles one,

@@ -81,6 +81,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   try {
     const { global, rest } = splitArgv(argv);
     const settings = readGlobalOptions(global, io.env);
+    for (const warning of settings.warnings) io.stderr.write(`twitcherctl: ${warning}\n`);
     debug = settings.debug;
     if (settings.version) {
       io.stdout.write(`${VERSION}\n`);

@@ -114,9 +114,7 @@ describe('twitcherctl: which server', () => {
     assert.equal(run.stdout, '');
   });
 
-  test('the warnings reach stderr, the JSON on stdout stays whole', {
-    todo: 'src/cli/main.ts does not print settings.warnings yet',
-  }, async () => {
+  test('the warnings reach stderr, the JSON on stdout stays whole', async () => {
     const both = await ctl(['list'], { ...token, TWITCHER_SERVER: server.url, TWITCHER_URL: legacy.url });
     assert.equal(listed(both), 'from-server');
     assert.match(both.stderr, /^twitcherctl: TWITCHER_SERVER .* is used, not TWITCHER_URL/m);

@@ -64,6 +64,6 @@ describe('typed settings', () => {
   test('every setting has its own path and environment variable', () => {
     assert.equal(new Set(SETTINGS.map((s) => s.path)).size, SETTINGS.length);
     assert.equal(new Set(SETTINGS.map((s) => s.env)).size, SETTINGS.length);
-    assert.equal(SETTINGS.length, 72);
+    assert.equal(SETTINGS.length, 75);
   });
 });

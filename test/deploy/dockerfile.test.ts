@@ -77,7 +77,7 @@ describe('Dockerfile', () => {
     const base = /^node:(\d+)-[a-z]+-slim$/.exec(runtime.from);
     assert.ok(base, `runtime base ${runtime.from} is node:N-DIST-slim`);
     assert.equal(Number(base[1]) % 2, 0, 'an even Node major: an LTS line');
-    assert.ok(Number(base[1]) >= 20, 'the engines field asks for Node >= 20.19');
+    assert.ok(Number(base[1]) >= 22, 'the engines field asks for Node ^22.12 or >= 24');
     assert.equal(
       runsOf(runtime).some((r) => /apt-get install|g\+\+|python3/.test(r)),
       false,

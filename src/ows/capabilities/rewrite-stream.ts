@@ -138,7 +138,9 @@ export class RewriteStream extends Transform {
   #tail: Buffer = EMPTY;
 
   constructor(rules: RewriteRules) {
-    super();
+    // 16 KiB each side, on every Node: Node 22 raised the default to 64 KiB, which let one slow client
+    // hold 128 KiB of a capabilities document per response instead of 32 KiB
+    super({ highWaterMark: 16 * 1024 });
     this.#rules = rules;
   }
 

@@ -44,7 +44,7 @@ async function ctl(args: string[]): Promise<{ code: number; stdout: string; stde
     err += d.toString();
   });
   const stdin = new PassThrough() as unknown as NodeJS.ReadStream;
-  const code = await main(args, { env: { TWITCHER_URL: 'http://127.0.0.1:9' }, stdin, stdout, stderr });
+  const code = await main(args, { env: { TWITCHER_SERVER: 'http://127.0.0.1:9' }, stdin, stdout, stderr });
   return { code, stdout: out, stderr: err };
 }
 
