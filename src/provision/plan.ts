@@ -40,6 +40,14 @@ export interface Step {
   run(tx: TransactionRepositories, ids: ResourceIds): Promise<void>;
 }
 
+/**
+ * A `${NAME}` left in a clear secret: a document sent to POST /provision as written (curl, a script)
+ * is not expanded there, and the secret would be the reference itself, which the committed file shows.
+ */
+const UNEXPANDED = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/;
+const unexpanded = (what: string) =>
+  `${what} is a variable reference that was never expanded (the admin API expands nothing: send the files with twitcherctl apply, which expands them where they are)`;
+
 /** Checks every reference of `m` against itself and `snap`; problems go to `notes` as errors. */
 export function checkReferences(m: Merged, snap: Snapshot, options: PlanOptions, notes: Note[]): void {
   const error = (origin: string, message: string) => notes.push({ severity: 'error', origin, message });
@@ -85,7 +93,9 @@ export function checkReferences(m: Merged, snap: Snapshot, options: PlanOptions,
       );
     }
     if (u.password?.plain !== undefined) {
-      if (u.password.literal && !options.allowPlainPasswords) {
+      if (UNEXPANDED.test(u.password.plain)) {
+        error(u.origin, unexpanded(`the password of "${u.username}"`));
+      } else if (u.password.literal && !options.allowPlainPasswords) {
         error(
           u.origin,
           `the password of "${u.username}" is written in clear in the file: use passwordHash (twitcher hash-password), \${VARIABLE} or passwordFile, or --allow-plain-passwords`,
@@ -125,7 +135,9 @@ export function checkReferences(m: Merged, snap: Snapshot, options: PlanOptions,
       error(c.origin, `"${c.clientId}": a client id is 1 to 128 printable characters without spaces`);
     if (isNew && c.secret === undefined)
       error(c.origin, `the new client "${c.clientId}" needs secretHash, secret or secretFile`);
-    if (c.secret?.plain !== undefined && c.secret.literal && !options.allowPlainPasswords) {
+    if (c.secret?.plain !== undefined && UNEXPANDED.test(c.secret.plain)) {
+      error(c.origin, unexpanded(`the secret of "${c.clientId}"`));
+    } else if (c.secret?.plain !== undefined && c.secret.literal && !options.allowPlainPasswords) {
       error(
         c.origin,
         `the secret of "${c.clientId}" is written in clear in the file: use secretHash, \${VARIABLE} or secretFile, or --allow-plain-passwords`,
