@@ -1,11 +1,13 @@
-/** Birdhouse's Magpie files (test data in /work/shared/reference) and the environment they expand with. */
+/** Birdhouse's Magpie files (test data in test/fixtures/birdhouse-magpie, Apache-2.0) and the environment they expand with. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DesiredState, Note } from '../../src/provision/model.js';
 import type { SourceFile } from '../../src/provision/source.js';
 
 export const BIRDHOUSE_DIR =
-  process.env['TWITCHER_BIRDHOUSE_MAGPIE_DIR'] ?? '/work/shared/reference/birdhouse-magpie';
+  process.env['TWITCHER_BIRDHOUSE_MAGPIE_DIR'] ??
+  fileURLToPath(new URL('../fixtures/birdhouse-magpie/', import.meta.url));
 
 /** Why the Birdhouse files cannot be read here, or undefined. */
 export const birdhouseMissing = existsSync(BIRDHOUSE_DIR)

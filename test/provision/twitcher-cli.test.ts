@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { runTwitcher } from '../helpers/twitcher-process.js';
 import { buildSQLiteDatabase } from './python-twitcher-fixture.js';
 
-const BIRDHOUSE = '/work/shared/reference/birdhouse-magpie';
+const BIRDHOUSE = fileURLToPath(new URL('../fixtures/birdhouse-magpie/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'twitcher-provision-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
