@@ -3,8 +3,7 @@
  * any group's decision beats what everyone is given (Magpie's order). A file that names
  * `anonymous` only to describe it states the whole entry, and the priority it leaves out takes the
  * default 0: anonymous then ties with the other groups, and its allow on a closer resource beats a
- * group's deny. Until src/provision/native/read-native.ts defaults a special group's priority to
- * its own (SPECIAL_GROUP_PRIORITIES), the test of that is a todo.
+ * group's deny: a special group's priority defaults to its own (SPECIAL_GROUP_PRIORITIES).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -67,9 +66,7 @@ describe('red team 15: the priority of a special group named in a file', () => {
     assert.equal(await bobReads(opened), 200, 'what a priority of 0 written in the file means');
   });
 
-  test('anonymous named only for its description keeps its priority -1 (denied)', {
-    todo: 'read-native.ts: a special group without priority takes SPECIAL_GROUP_PRIORITIES[name], not 0',
-  }, async (t) => {
+  test('anonymous named only for its description keeps its priority -1 (denied)', async (t) => {
     const app = await applied(
       t,
       SITE.replace('  blocked: {}\n', '  blocked: {}\n  anonymous: {description: Everyone}\n'),

@@ -5,7 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { KINDS_BY_SERVICE_TYPE, RESOURCE_KINDS, type ResourceKind } from '../../authz/model.js';
+import {
+  KINDS_BY_SERVICE_TYPE,
+  RESOURCE_KINDS,
+  type ResourceKind,
+  SPECIAL_GROUP_PRIORITIES,
+} from '../../authz/model.js';
 import { TwitcherError } from '../../errors.js';
 import { parseServiceInput } from '../../registry/parse-service.js';
 import type { Service } from '../../registry/service.js';
@@ -221,9 +226,11 @@ function readGroup(ctx: Ctx, name: string, value: unknown): void {
     return;
   }
   unknownKeys(v, GROUP_KEYS, path, ctx.error);
+  // A special group's defaults are its own: anonymous named only to describe it keeps −1 (at 0 it
+  // would tie with every group, and its allow on a closer resource would beat a group's deny).
   const group: DesiredGroup = {
     name,
-    ...(!ctx.options.partial && { priority: 0, description: '' }),
+    ...(!ctx.options.partial && { priority: SPECIAL_GROUP_PRIORITIES[name] ?? 0, description: '' }),
     origin: ctx.source.at(path),
   };
   if (v['priority'] !== undefined) {
