@@ -9,7 +9,9 @@ import type { Note, PlannedChange, ReadResult } from './model.js';
 
 export type { PlannedChange };
 
-import { checkReferences, type PlanOptions, planSteps, type ResourceIds } from './plan.js';
+import { checkReferences } from './check-references.js';
+import { planSteps } from './plan.js';
+import type { PlanOptions, ResourceIds } from './plan-types.js';
 import { pathKey, readSnapshot } from './snapshot.js';
 
 export interface ApplyOptions {
