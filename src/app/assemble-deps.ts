@@ -3,13 +3,11 @@ import type { DestinationStream } from 'pino';
 import { ensureAdmin } from '../auth/admin-credentials.js';
 import { AccessControl } from '../authz/access-control.js';
 import type { Config } from '../config/config.js';
-import { TwitcherError } from '../errors.js';
 import type { AppDeps } from '../http/build-app.js';
 import { type Metrics, NO_METRICS } from '../metrics/metrics.js';
 import { createPromMetrics } from '../metrics/prom-metrics.js';
 import { createTokenService } from '../oauth/token-service.js';
 import type { CertificateAuthority } from '../pki/ca/index.js';
-import { describeProblems } from '../provision/describe-problems.js';
 import { provisionAtStart } from '../provision/provision-at-start.js';
 import { createUpstreamAgents } from '../proxy/agents.js';
 import { anyRateLimit } from '../ratelimit/configured.js';
@@ -65,13 +63,9 @@ export async function assembleDeps(config: Config, options: AssembleOptions = {}
       );
     }
     // before anything reads the store: the files decide what it holds (errors: every one listed)
-    await startupStep('cannot apply provision.files', async () => {
-      try {
-        await provisionAtStart(config, store, options.env ?? process.env, (t) => process.stderr.write(t));
-      } catch (err) {
-        throw err instanceof TwitcherError ? new Error(describeProblems(err)) : err;
-      }
-    });
+    await startupStep('cannot apply provision.files', () =>
+      provisionAtStart(config, store, options.env ?? process.env, (t) => process.stderr.write(t)),
+    );
     const tokens = await startupStep('cannot set up access tokens', () =>
       createTokenService(config, store, metrics),
     );

@@ -7,11 +7,9 @@ import { handleStopSignals } from '../app/stop-signals.js';
 import { hashPassword } from '../auth/password.js';
 import { runClusterPrimary, runsAsCluster } from '../cluster.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { TwitcherError } from '../errors.js';
 import { start } from '../main.js';
 import { startPrimaryMetrics } from '../metrics/cluster.js';
 import { PROVISION_USAGE, runProvisionCommand } from '../provision/cli.js';
-import { describeProblems } from '../provision/describe-problems.js';
 import { provisionAtStart } from '../provision/provision-at-start.js';
 import { serveRateLimitsToWorkers } from '../ratelimit/serve-workers.js';
 import { PACKAGE } from '../version.js';
@@ -125,8 +123,6 @@ async function serve(configFile: string | undefined): Promise<number> {
         const store = await openConfiguredStore(settings);
         try {
           await provisionAtStart(settings, store, process.env, (t) => process.stderr.write(t));
-        } catch (err) {
-          throw err instanceof TwitcherError ? new Error(describeProblems(err)) : err;
         } finally {
           await store.close();
         }

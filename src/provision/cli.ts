@@ -2,7 +2,6 @@
  * `twitcher apply`, `twitcher export` and `twitcher import python-twitcher`: the provisioning
  * commands of the server's CLI, run against the store of the configuration (no server needed).
  */
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openConfiguredStore } from '../app/assemble-deps.js';
@@ -15,7 +14,7 @@ import { formatNote, formatResult } from './format-plan.js';
 import type { Note, ReadResult } from './model.js';
 import { exportStore, toYAML } from './native/export.js';
 import { readPythonTwitcherDatabase } from './python-twitcher/read-database.js';
-import { loadSourceFiles, readSources } from './read-files.js';
+import { readProvisioningFiles } from './read-files.js';
 
 export const PROVISION_USAGE = `  apply FILE…       make the store match provisioning files (Twitcher's format or Magpie's):
                       --dry-run  print the plan only   --prune  also remove what the files do not name
@@ -88,13 +87,7 @@ export async function runProvisionCommand(
       const state = await readPythonTwitcherDatabase(v['database'] as string, notes);
       read = { state, notes };
     } else {
-      const notes: Note[] = [];
-      const files = loadSourceFiles(positionals, notes);
-      const r = readSources(files, io.env);
-      read = { state: r.state, notes: [...notes, ...r.notes] };
-      const hash = createHash('sha256');
-      for (const f of files) hash.update(f.name).update('\0').update(f.text).update('\0');
-      digest = hash.digest('hex');
+      ({ read, digest } = readProvisioningFiles(positionals, io.env));
     }
     return await report(store, read, config, io, {
       dryRun: v['dry-run'] === true,

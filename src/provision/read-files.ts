@@ -3,6 +3,7 @@
  * `format: twitcher/v1`, Magpie's otherwise (providers, permissions or combined config.yml). A
  * directory stands for its .yml, .yaml, .json and .cfg files in name order (Magpie's habit).
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
@@ -78,14 +79,24 @@ export function readSources(
   return { state: concatStates(states), notes };
 }
 
+/**
+ * The files named (directories expanded) read into one state, with how many there were and the
+ * digest of their names and texts (recorded with the state applied).
+ */
 export function readProvisioningFiles(
   paths: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-): ReadResult {
+): { read: ReadResult; count: number; digest: string } {
   const notes: Note[] = [];
   const files = loadSourceFiles(paths, notes);
   const read = readSources(files, env);
-  return { state: read.state, notes: [...notes, ...read.notes] };
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f.name).update('\0').update(f.text).update('\0');
+  return {
+    read: { state: read.state, notes: [...notes, ...read.notes] },
+    count: files.length,
+    digest: hash.digest('hex'),
+  };
 }
 
 export function concatStates(states: readonly DesiredState[]): DesiredState {
