@@ -3,7 +3,7 @@
  * the OpenAPI document shows them, and `Static<>` of them types the routes and the client's tests.
  */
 import { type Static, Type } from 'typebox';
-import { RESOURCE_KINDS } from '../authz/model.js';
+import { GROUP_NAME, RESOURCE_KINDS } from '../authz/model.js';
 import { Nullable } from './common-schemas.js';
 import { withMessages } from './validation.js';
 
@@ -34,7 +34,7 @@ const groupDescription = () =>
 export const GroupCreate = Type.Object(
   {
     name: withMessages(
-      Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$' }),
+      Type.String({ pattern: GROUP_NAME.source }),
       'must be 1 to 64 letters, digits or ._@- (starting with a letter or digit)',
     ),
     priority: Type.Optional(priority()),

@@ -13,6 +13,8 @@ export const ADMINISTRATORS = 'administrators';
 export const ANONYMOUS_GROUP = 'anonymous';
 /** Everyone who presented a valid credential. */
 export const AUTHENTICATED_GROUP = 'authenticated';
+/** A group name: 1 to 64 letters, digits or `._@-`, starting with a letter or digit (API and files). */
+export const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 export const SPECIAL_GROUPS: readonly string[] = [ADMINISTRATORS, ANONYMOUS_GROUP, AUTHENTICATED_GROUP];
 
 /** Default priorities of the special groups (Magpie: admin ∞ > generic 0 > anonymous −1). */

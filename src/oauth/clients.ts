@@ -56,6 +56,16 @@ export function parseScopes(value: unknown, field: string, errors: FieldError[])
   return [...new Set(list)];
 }
 
+/** Why `value` cannot be a client's redirect URI (absolute, no fragment), or undefined. */
+export function redirectURIProblem(value: string): string | undefined {
+  try {
+    if (new URL(value).hash) return 'must be an absolute URL without a fragment';
+  } catch {
+    return 'must be an absolute URL without a fragment';
+  }
+  return undefined;
+}
+
 function parseClientFields(input: ClientInput) {
   const errors: FieldError[] = [];
   let name: string | undefined;
@@ -69,13 +79,9 @@ function parseClientFields(input: ClientInput) {
     if (typeof input.redirect_uri !== 'string')
       errors.push({ field: 'redirect_uri', message: 'must be a string' });
     else {
-      try {
-        const u = new URL(input.redirect_uri);
-        if (u.hash) throw new Error('fragment');
-        redirectURI = input.redirect_uri;
-      } catch {
-        errors.push({ field: 'redirect_uri', message: 'must be an absolute URL without a fragment' });
-      }
+      const problem = redirectURIProblem(input.redirect_uri);
+      if (problem) errors.push({ field: 'redirect_uri', message: problem });
+      else redirectURI = input.redirect_uri;
     }
   } else if (input.redirect_uri === '') redirectURI = '';
   const scopes = parseScopes(input.scopes, 'scopes', errors);

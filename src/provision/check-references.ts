@@ -6,10 +6,12 @@
 import {
   ANONYMOUS_GROUP,
   AUTHENTICATED_GROUP,
+  GROUP_NAME,
   KINDS_BY_SERVICE_TYPE,
   permissionsFor,
 } from '../authz/model.js';
-import { KNOWN_SCOPES } from '../oauth/clients.js';
+import type { FieldError } from '../errors.js';
+import { parseScopes, redirectURIProblem } from '../oauth/clients.js';
 import { tokenDataProblems } from '../oauth/token-data.js';
 import type { Service } from '../registry/service.js';
 import { certificateDNProblem, MIN_PASSWORD, USERNAME } from '../users/users.js';
@@ -104,7 +106,7 @@ export function checkReferences(m: Merged, snap: Snapshot, options: PlanOptions,
     }
   }
   for (const g of m.groups.values()) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(g.name)) {
+    if (!GROUP_NAME.test(g.name)) {
       error(g.origin, `"${g.name}": a group name is 1 to 64 letters, digits or ._@-`);
     }
   }
@@ -131,21 +133,16 @@ export function checkReferences(m: Merged, snap: Snapshot, options: PlanOptions,
     }
     if (c.owner && !userKnown(c.owner))
       error(c.origin, `the owner "${c.owner}" of "${c.clientId}" is no user of the files or the store`);
+    // the admin API's rules for the same fields
+    const fields: FieldError[] = [];
     if (c.scopes !== undefined) {
-      const unknown = c.scopes.filter((s) => !(KNOWN_SCOPES as readonly string[]).includes(s));
-      if (unknown.length > 0)
-        error(c.origin, `unknown scope(s) ${unknown.join(', ')} (known: ${KNOWN_SCOPES.join(', ')})`);
-      if (c.scopes.length === 0) error(c.origin, `the scopes of "${c.clientId}" must not be empty`);
+      parseScopes(c.scopes, 'scopes', fields);
+      if (c.scopes.length === 0) fields.push({ field: 'scopes', message: 'must not be empty' });
     }
-    if (c.redirectURI) {
-      try {
-        if (new URL(c.redirectURI).hash) throw new Error('fragment');
-      } catch {
-        error(c.origin, `the redirectURI of "${c.clientId}" must be an absolute URL without a fragment`);
-      }
-    }
-    if (c.data !== undefined)
-      for (const p of tokenDataProblems(c.data, 'data')) error(c.origin, `${p.field} ${p.message}`);
+    const redirect = c.redirectURI ? redirectURIProblem(c.redirectURI) : undefined;
+    if (redirect) fields.push({ field: 'redirectURI', message: redirect });
+    if (c.data !== undefined) fields.push(...tokenDataProblems(c.data, 'data'));
+    for (const f of fields) error(c.origin, `the ${f.field} of "${c.clientId}" ${f.message}`);
   }
   for (const p of m.grants.values()) {
     const service = serviceOf(p.service);

@@ -14,7 +14,7 @@ import type {
   Note,
   Origin,
 } from './model.js';
-import { formatResourcePath } from './permission-text.js';
+import { formatPermission, formatResourcePath } from './permission-text.js';
 import { pathKey } from './snapshot.js';
 
 export interface MergedResource {
@@ -57,7 +57,7 @@ export function describePermission(
   p: DesiredPermission | Omit<DesiredPermission, 'origin' | 'action'>,
 ): string {
   const where = p.resource.length > 0 ? `${p.service} ${formatResourcePath(p.resource)}` : p.service;
-  return `${granteeLabel(p.grantee)} ${p.permission}-${p.access}-${p.scope} on ${where}`;
+  return `${granteeLabel(p.grantee)} ${formatPermission({ name: p.permission, access: p.access, scope: p.scope })} on ${where}`;
 }
 
 export function mergeStates(states: readonly DesiredState[], notes: Note[]): Merged {

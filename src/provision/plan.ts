@@ -5,14 +5,15 @@
  */
 
 import { generatePassword, hashPassword, verifyPassword } from '../auth/password.js';
-import type { ResourceRecord } from '../authz/model.js';
+import type { Access, ResourceRecord, Scope } from '../authz/model.js';
 import { SPECIAL_GROUP_PRIORITIES } from '../authz/model.js';
 import { hashSecret, secretMatches } from '../oauth/client-secret.js';
+import { DEFAULT_CLIENT_SCOPES } from '../oauth/clients.js';
 import { toServiceJSON } from '../registry/service.js';
 import type { TransactionRepositories } from '../store/types.js';
 import { describePermission, type Merged } from './merge.js';
 import type { DesiredPermission, PlannedChange, SecretInput } from './model.js';
-import { formatResourcePath } from './permission-text.js';
+import { formatPermission, formatResourcePath } from './permission-text.js';
 import type { PlanOptions, ResourceIds, Step } from './plan-types.js';
 import { prune, removalTakes, storedPermissionKey } from './prune.js';
 import { pathKey, type Snapshot } from './snapshot.js';
@@ -201,7 +202,7 @@ export async function planSteps(m: Merged, snap: Snapshot, options: PlanOptions)
           kind: 'client',
           key: c.clientId,
           details: [
-            `"${c.name ?? 'client'}", scopes ${(c.scopes ?? ['compute']).join(' ')}${c.owner ? `, owner ${c.owner}` : ''}`,
+            `"${c.name ?? 'client'}", scopes ${(c.scopes ?? DEFAULT_CLIENT_SCOPES).join(' ')}${c.owner ? `, owner ${c.owner}` : ''}`,
           ],
         },
         async (tx) => {
@@ -210,7 +211,7 @@ export async function planSteps(m: Merged, snap: Snapshot, options: PlanOptions)
             name: c.name ?? 'client',
             secretHash: secretHash as string,
             redirectURI: c.redirectURI ?? '',
-            scopes: c.scopes ?? ['compute'],
+            scopes: c.scopes ?? DEFAULT_CLIENT_SCOPES,
             data: c.data ?? {},
             createdAt: Date.now(),
             ...(c.owner && { owner: c.owner }),
@@ -300,7 +301,9 @@ export async function planSteps(m: Merged, snap: Snapshot, options: PlanOptions)
           action: 'change',
           kind: 'permission',
           key: describePermission(p),
-          details: [`was ${p.permission}-${stored.access}-${stored.scope}`],
+          details: [
+            `was ${formatPermission({ name: p.permission, access: stored.access as Access, scope: stored.scope as Scope })}`,
+          ],
         },
         async (tx, ids) => {
           await tx.permissions.revoke(stored.id);

@@ -309,3 +309,31 @@ groups:
   assert.deepEqual(await store.services.list(), []);
   assert.equal(await store.groups.get('g1'), undefined);
 });
+
+test('a client is held to the admin API rules: known scopes, not empty, a redirect URI without fragment', async (t) => {
+  const store = await fresh(t);
+  const text = `format: twitcher/v1
+clients:
+  c1:
+    secret: \${PORTAL_SECRET}
+    scopes: [compute, teleport]
+  c2:
+    secret: \${PORTAL_SECRET}
+    scopes: []
+  c3:
+    secret: \${PORTAL_SECRET}
+    redirectURI: https://portal.example.org/cb#frag
+`;
+  const text2 = (await problems(() => applyState(store, read(text), { adminUsername: ADMIN }))).join('\n');
+  assert.match(text2, /the scopes of "c1" unknown scope\(s\) teleport/);
+  assert.match(text2, /the scopes of "c2" must not be empty/);
+  assert.match(text2, /the redirectURI of "c3" must be an absolute URL without a fragment/);
+  assert.deepEqual(await store.clients.list(), [], 'nothing applied');
+  // the allowed twin: the same clients with their fields right
+  const fixed = text
+    .replace('[compute, teleport]', '[compute, register]')
+    .replace('scopes: []', 'scopes: [compute]')
+    .replace('#frag', '');
+  await applyState(store, read(fixed), { adminUsername: ADMIN });
+  assert.deepEqual((await store.clients.list()).map((c) => c.clientId).sort(), ['c1', 'c2', 'c3']);
+});

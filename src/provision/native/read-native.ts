@@ -3,6 +3,7 @@
  * their resources, groups, users, OAuth clients and permissions, every field stated. Read into the
  * desired state; every problem becomes a note at its file:line:column, all of them at once.
  */
+
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
@@ -12,6 +13,7 @@ import {
   SPECIAL_GROUP_PRIORITIES,
 } from '../../authz/model.js';
 import { TwitcherError } from '../../errors.js';
+import { DEFAULT_CLIENT_SCOPES } from '../../oauth/clients.js';
 import { parseServiceInput } from '../../registry/parse-service.js';
 import type { Service } from '../../registry/service.js';
 import type {
@@ -342,7 +344,7 @@ function readClient(ctx: Ctx, clientId: string, value: unknown): void {
     ...(!ctx.options.partial && {
       name: 'client',
       redirectURI: '',
-      scopes: ['compute'],
+      scopes: [...DEFAULT_CLIENT_SCOPES],
       data: {},
       owner: null,
     }),

@@ -3,7 +3,7 @@
  * Pure. The secret was stored in clear there: it is carried as `{plain}` and hashed by the engine, so
  * clients keep working with the secret they have. It is never put in a note.
  */
-import { KNOWN_SCOPES } from '../../oauth/clients.js';
+import { DEFAULT_CLIENT_SCOPES, KNOWN_SCOPES } from '../../oauth/clients.js';
 import type { DesiredClient, Note } from '../model.js';
 import type { SourceRow } from './source-database.js';
 
@@ -87,7 +87,7 @@ export function mapClientRow(
 /** `default_scope`, space-separated; the scopes Twitcher does not know are dropped; none: compute. */
 function readScopes(row: SourceRow, columns: readonly string[], origin: string, notes: Note[]): string[] {
   // older revisions: missingAt() says once that every client is given compute
-  if (!columns.includes('default_scope')) return ['compute'];
+  if (!columns.includes('default_scope')) return [...DEFAULT_CLIENT_SCOPES];
   const listed = [...new Set(words(row['default_scope']))];
   const known = listed.filter((s) => (KNOWN_SCOPES as readonly string[]).includes(s));
   const unknown = listed.filter((s) => !known.includes(s));
@@ -107,5 +107,5 @@ function readScopes(row: SourceRow, columns: readonly string[], origin: string, 
         ? 'default_scope is empty (the Python Twitcher gave such a client no usable token); carried with scope compute'
         : 'no scope left; carried with scope compute',
   });
-  return ['compute'];
+  return [...DEFAULT_CLIENT_SCOPES];
 }
