@@ -20,12 +20,12 @@ import type { Note } from './model.js';
 import { formatResourcePath } from './permission-text.js';
 import type { PlanOptions } from './plan-types.js';
 import { pathKey, type Snapshot } from './snapshot.js';
+import { holdsReference } from './source.js';
 
 /**
  * A `${NAME}` left in a clear secret: a document sent to POST /provision as written (curl, a script)
  * is not expanded there, and the secret would be the reference itself, which the committed file shows.
  */
-const UNEXPANDED = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/;
 const unexpanded = (what: string) =>
   `${what} is a variable reference that was never expanded (the admin API expands nothing: send the files with twitcherctl apply, which expands them where they are)`;
 
@@ -74,7 +74,7 @@ export function checkReferences(m: Merged, snap: Snapshot, options: PlanOptions,
       );
     }
     if (u.password?.plain !== undefined) {
-      if (UNEXPANDED.test(u.password.plain)) {
+      if (holdsReference(u.password.plain)) {
         error(u.origin, unexpanded(`the password of "${u.username}"`));
       } else if (u.password.literal && !options.allowPlainPasswords) {
         error(
@@ -116,7 +116,7 @@ export function checkReferences(m: Merged, snap: Snapshot, options: PlanOptions,
       error(c.origin, `"${c.clientId}": a client id is 1 to 128 printable characters without spaces`);
     if (isNew && c.secret === undefined)
       error(c.origin, `the new client "${c.clientId}" needs secretHash, secret or secretFile`);
-    if (c.secret?.plain !== undefined && UNEXPANDED.test(c.secret.plain)) {
+    if (c.secret?.plain !== undefined && holdsReference(c.secret.plain)) {
       error(c.origin, unexpanded(`the secret of "${c.clientId}"`));
     } else if (c.secret?.plain !== undefined && c.secret.literal && !options.allowPlainPasswords) {
       error(

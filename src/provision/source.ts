@@ -85,8 +85,13 @@ function problemOnly(message: string): string {
   return colon < 0 ? first : first.slice(0, colon);
 }
 
-const VARIABLE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
-const BRACED = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/** A variable's name, and the two forms of a reference: `${NAME}` and `$NAME`. */
+const NAME = '[A-Za-z_][A-Za-z0-9_]*';
+const VARIABLE = new RegExp(`\\$(?:\\{(${NAME})\\}|(${NAME}))`, 'g');
+const BRACED = new RegExp(`\\$\\{(${NAME})\\}`, 'g');
+const WHOLE_REFERENCE = new RegExp(`^\\$(?:\\{${NAME}\\}|${NAME})$`);
+const WHOLE_BRACED = new RegExp(`^\\$\\{${NAME}\\}$`);
+const ANY_BRACED = new RegExp(`\\$\\{${NAME}\\}`);
 
 /**
  * `$NAME` and `${NAME}` (only `${NAME}` with `braced`: Twitcher's own format, where a `$` in a
@@ -114,7 +119,15 @@ export function expandVariables(
   );
 }
 
-/** True when `text` is nothing but one variable reference (`${PASSWORD}`): a secret kept out of the file. */
-export function isVariableReference(text: string): boolean {
-  return /^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$/.test(text.trim());
+/**
+ * True when `text` is nothing but one variable reference (`${PASSWORD}`, or `$PASSWORD` unless
+ * `braced`): a secret kept out of the file.
+ */
+export function isVariableReference(text: string, options: { braced?: boolean } = {}): boolean {
+  return (options.braced ? WHOLE_BRACED : WHOLE_REFERENCE).test(text.trim());
+}
+
+/** True when `text` still holds a `${NAME}` (a reference nobody expanded). */
+export function holdsReference(text: string): boolean {
+  return ANY_BRACED.test(text);
 }

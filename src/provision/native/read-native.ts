@@ -28,7 +28,7 @@ import type {
 } from '../model.js';
 import { emptyState } from '../model.js';
 import { parsePermission, parseResourcePath } from '../permission-text.js';
-import { expandVariables, type ParsedSource } from '../source.js';
+import { expandVariables, isVariableReference, type ParsedSource } from '../source.js';
 
 export const NATIVE_FORMAT = 'twitcher/v1';
 
@@ -269,7 +269,7 @@ function readSecret(
   if (key === keys.plain) {
     return {
       plain: ctx.expand(raw),
-      literal: ctx.options.expand && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(raw.trim()),
+      literal: ctx.options.expand && !isVariableReference(raw, { braced: true }),
     };
   }
   if (!ctx.options.expand) {
