@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { after, test } from 'node:test';
 import { verifyPassword } from '../../src/auth/password.js';
-import { main } from '../../src/cli/main.js';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../helpers/app.js';
+import { runTwitcherctl } from '../helpers/twitcherctl.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twitcherctl-provision-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,28 +29,8 @@ interface Run {
 }
 
 /** `twitcherctl ARGS` in-process, against `app`, with only the given environment. */
-async function ctl(app: TestApp, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk: Buffer | string, _encoding, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const code = await main(args, {
-    env: { TWITCHER_SERVER: app.url, TWITCHER_PASSWORD: ADMIN_PASSWORD, ...env },
-    stdin: Readable.from([]),
-    stdout: sink((t) => {
-      stdout += t;
-    }),
-    stderr: sink((t) => {
-      stderr += t;
-    }),
-  });
-  return { code, stdout, stderr };
-}
+const ctl = (app: TestApp, args: string[], env: Record<string, string> = {}): Promise<Run> =>
+  runTwitcherctl(args, { TWITCHER_SERVER: app.url, TWITCHER_PASSWORD: ADMIN_PASSWORD, ...env });
 
 const SITE = file(
   'site.yaml',

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_SERVER_URL, readGlobalOptions } from '../../src/cli/global-options.js';
-import { main } from '../../src/cli/main.js';
+import { runTwitcherctl } from '../helpers/twitcherctl.js';
 
 // twitcherctl's server: -s, then TWITCHER_SERVER, then TWITCHER_URL (the server's own public URL,
 // read for the scripts written before TWITCHER_SERVER), then http://localhost:8000.
@@ -15,28 +14,7 @@ interface Run {
   stderr: string;
 }
 
-async function ctl(args: string[], env: Record<string, string>): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk: Buffer | string, _encoding, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const code = await main(args, {
-    env,
-    stdin: Readable.from([]),
-    stdout: sink((text) => {
-      stdout += text;
-    }),
-    stderr: sink((text) => {
-      stderr += text;
-    }),
-  });
-  return { code, stdout, stderr };
-}
+const ctl = (args: string[], env: Record<string, string>): Promise<Run> => runTwitcherctl(args, env);
 
 /** A stand-in Twitcher whose one service is named after it, so the output says which one was asked. */
 async function startNamed(

@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.js';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../helpers/app.js';
 import { CLIENT_ID, CLIENT_SECRET, startProvider } from '../helpers/oidc-provider.js';
 import { requirePeer, startPyWPS } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
+import { runTwitcherctl } from '../helpers/twitcherctl.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../src/bin/twitcherctl.ts', import.meta.url));
@@ -24,28 +23,7 @@ interface Run {
 }
 
 /** `twitcherctl ARGS` run in-process by main(), with only the given environment, stdin not a terminal. */
-async function ctl(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk: Buffer | string, _encoding, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const code = await main(args, {
-    env: { ...env },
-    stdin: Readable.from([]),
-    stdout: sink((text) => {
-      stdout += text;
-    }),
-    stderr: sink((text) => {
-      stderr += text;
-    }),
-  });
-  return { code, stdout, stderr };
-}
+const ctl = (args: string[], env: Record<string, string> = {}): Promise<Run> => runTwitcherctl(args, env);
 
 /**
  * `twitcherctl ARGS` as a real subprocess (through tsx), with only the given environment, stdin not a

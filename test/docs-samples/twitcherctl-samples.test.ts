@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Readable, Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { main } from '../../src/cli/main.js';
 import { ADMIN_PASSWORD, startTestApp } from '../helpers/app.js';
+import { runTwitcherctl } from '../helpers/twitcherctl.js';
 
 // The twitcherctl samples of README.md, docs/tutorial.md and docs/cli.md are real runs: in a ```sh
 // block, the `# ` lines right under a `twitcherctl …` line are what it prints. Each document's sampled
@@ -107,31 +106,7 @@ function setAside(value: unknown): unknown {
   );
 }
 
-async function run(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk: Buffer | string, _encoding, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const code = await main(args, {
-    env,
-    stdin: Readable.from([]),
-    stdout: sink((text) => {
-      stdout += text;
-    }),
-    stderr: sink((text) => {
-      stderr += text;
-    }),
-  });
-  return { code, stdout, stderr };
-}
+const run = runTwitcherctl;
 
 /** The sample as the doc shows it, and the run as it would be shown, both with generated values set aside. */
 function compare(sample: Sample, printed: string): void {
